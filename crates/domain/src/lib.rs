@@ -1,0 +1,15 @@
+//! medoffice's domain: the rules about patients, insurance, money, roles and the audit trail.
+//!
+//! This crate is pure: it knows nothing of HTTP, SQL or async, so every rule here is tested fast
+//! and exhaustively, with bad input as often as good. Other crates turn raw input into these types
+//! through `parse`/`validate` functions, which report every field error at once.
+
+pub mod audit;
+pub mod money;
+pub mod patients;
+pub mod search;
+pub mod security;
+pub mod validation;
+
+pub use money::Money;
+pub use validation::{FieldError, ValidationErrors};
