@@ -1,1 +1,189 @@
-//! placeholder
+//! medoffice's use cases. Each public method of [`App`] is one use case: it checks the caller's
+//! role first (deny by default), validates input with the domain's rules, runs in one database
+//! transaction, and writes its audit record in that same transaction.
+
+pub mod audit;
+pub mod auth;
+pub mod demo;
+mod error;
+pub mod generate;
+pub mod patients;
+pub mod practice;
+pub mod views;
+
+pub use error::AppError;
+pub use medoffice_store::Store;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use medoffice_domain::security::{Action, Role};
+use medoffice_store::audit::NewAuditEvent;
+use medoffice_store::blobs::FileBlobStore;
+use medoffice_store::{Connection, timestamp};
+use std::sync::Arc;
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// Where time comes from; tests use a fixed clock to check timeouts and dates.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The real clock.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// Settings of the application layer.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// A session unused this long ends (15 minutes by default).
+    pub idle_timeout: chrono::Duration,
+    /// A session ends this long after login whatever happens (12 hours by default).
+    pub absolute_timeout: chrono::Duration,
+    /// Largest accepted upload (card image), in bytes.
+    pub max_upload_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            idle_timeout: chrono::Duration::minutes(15),
+            absolute_timeout: chrono::Duration::hours(12),
+            max_upload_bytes: 10 * 1024 * 1024,
+        }
+    }
+}
+
+/// The application: the store, the blob store, the settings and the clock.
+#[derive(Clone)]
+pub struct App {
+    pub store: Store,
+    pub blobs: FileBlobStore,
+    pub config: Config,
+    clock: Arc<dyn Clock>,
+}
+
+/// Who is acting: a signed-in user (browser session or API token).
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub practice_id: String,
+    pub practice_name: String,
+    pub timezone: chrono_tz::Tz,
+    pub user_id: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub ip: Option<String>,
+}
+
+impl Actor {
+    /// The practice's calendar date now.
+    pub fn today(&self, now: DateTime<Utc>) -> NaiveDate {
+        now.with_timezone(&self.timezone).date_naive()
+    }
+}
+
+/// What an audit record says besides who and when.
+pub(crate) struct AuditNote<'a> {
+    pub action: &'a str,
+    pub patient_id: Option<&'a str>,
+    pub record_type: &'a str,
+    pub record_id: Option<&'a str>,
+    pub detail: String,
+}
+
+impl App {
+    pub fn new(store: Store, blobs: FileBlobStore, config: Config) -> App {
+        App {
+            store,
+            blobs,
+            config,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// The same application with another clock (tests).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> App {
+        self.clock = clock;
+        self
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub(crate) fn now_text(&self) -> String {
+        timestamp(self.now())
+    }
+
+    /// Refuses an action the actor's role may not take, and audits the refusal.
+    pub(crate) async fn authorize(
+        &self,
+        actor: &Actor,
+        action: Action,
+        patient_id: Option<&str>,
+    ) -> Result<()> {
+        if actor.role.may(action) {
+            return Ok(());
+        }
+        let mut tx = self.store.begin().await?;
+        self.audit_outcome(
+            &mut tx,
+            actor,
+            AuditNote {
+                action: "access.denied",
+                patient_id,
+                record_type: "action",
+                record_id: None,
+                detail: format!("{action:?}"),
+            },
+            "denied",
+        )
+        .await?;
+        tx.commit()
+            .await
+            .map_err(medoffice_store::StoreError::from)?;
+        Err(AppError::Forbidden)
+    }
+
+    /// Appends a successful action's audit record inside the use case's transaction.
+    pub(crate) async fn audit(
+        &self,
+        conn: &mut Connection,
+        actor: &Actor,
+        note: AuditNote<'_>,
+    ) -> Result<()> {
+        self.audit_outcome(conn, actor, note, "success").await
+    }
+
+    async fn audit_outcome(
+        &self,
+        conn: &mut Connection,
+        actor: &Actor,
+        note: AuditNote<'_>,
+        outcome: &str,
+    ) -> Result<()> {
+        medoffice_store::audit::append(
+            conn,
+            NewAuditEvent {
+                practice_id: actor.practice_id.clone(),
+                at: self.now_text(),
+                user_id: Some(actor.user_id.clone()),
+                username: actor.username.clone(),
+                action: note.action.to_string(),
+                patient_id: note.patient_id.map(str::to_string),
+                record_type: note.record_type.to_string(),
+                record_id: note.record_id.map(str::to_string),
+                ip: actor.ip.clone(),
+                outcome: outcome.to_string(),
+                detail: note.detail,
+            },
+        )
+        .await?;
+        Ok(())
+    }
+}

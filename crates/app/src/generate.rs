@@ -1,0 +1,545 @@
+//! Synthetic practice data: the demo practice (`medoffice demo`) and data at scale for
+//! benchmarks (`medoffice generate`). Deterministic for a given seed.
+//!
+//! Today it makes what the built areas have: the practice, providers, payers and patients with
+//! coverages. Each later area (appointments, messages, claims, ledger) adds its part here.
+
+use crate::{App, Result};
+use chrono::{Datelike, Duration, NaiveDate};
+use medoffice_domain::identifiers::npi_from_base;
+use medoffice_domain::money::Money;
+use medoffice_domain::patients::{
+    Address, ContactMethod, CoverageData, Email, EmergencyContact, Guarantor, PatientData, Phone,
+    PhoneKind, Sex, Subscriber, SubscriberRelationship, mrn_from_sequence,
+};
+use medoffice_domain::search::{Indexable, index_tokens};
+use medoffice_store::audit::NewAuditEvent;
+use medoffice_store::patients as store;
+use medoffice_store::practice::{self, PayerRow, PracticeRow, ProviderRow};
+use medoffice_store::{Connection, new_id, next_counter};
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+
+const FAMILY_NAMES: [&str; 60] = [
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Rodriguez",
+    "Martinez",
+    "Hernandez",
+    "Lopez",
+    "Gonzalez",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Perez",
+    "Thompson",
+    "White",
+    "Harris",
+    "Sanchez",
+    "Clark",
+    "Ramirez",
+    "Lewis",
+    "Robinson",
+    "Walker",
+    "Young",
+    "Allen",
+    "King",
+    "Wright",
+    "Scott",
+    "Torres",
+    "Nguyen",
+    "Hill",
+    "Flores",
+    "Green",
+    "Adams",
+    "Nelson",
+    "Baker",
+    "Hall",
+    "Rivera",
+    "Campbell",
+    "Mitchell",
+    "Carter",
+    "Roberts",
+    "O'Brien",
+    "Kowalski",
+    "Schmidt",
+    "Patel",
+    "Kim",
+    "Cohen",
+    "Murphy",
+    "Sullivan",
+    "Novak",
+    "Fischer",
+];
+const FEMALE_NAMES: [&str; 30] = [
+    "Mary",
+    "Patricia",
+    "Jennifer",
+    "Linda",
+    "Elizabeth",
+    "Barbara",
+    "Susan",
+    "Jessica",
+    "Sarah",
+    "Karen",
+    "Lisa",
+    "Nancy",
+    "Betty",
+    "Margaret",
+    "Sandra",
+    "Ashley",
+    "Kimberly",
+    "Emily",
+    "Donna",
+    "Michelle",
+    "Carol",
+    "Amanda",
+    "Melissa",
+    "Deborah",
+    "Stephanie",
+    "Rebecca",
+    "Laura",
+    "Sophia",
+    "Olivia",
+    "María",
+];
+const MALE_NAMES: [&str; 30] = [
+    "James",
+    "Robert",
+    "John",
+    "Michael",
+    "David",
+    "William",
+    "Richard",
+    "Joseph",
+    "Thomas",
+    "Charles",
+    "Christopher",
+    "Daniel",
+    "Matthew",
+    "Anthony",
+    "Mark",
+    "Donald",
+    "Steven",
+    "Paul",
+    "Andrew",
+    "Joshua",
+    "Kenneth",
+    "Kevin",
+    "Brian",
+    "George",
+    "Timothy",
+    "Ronald",
+    "Jason",
+    "Edward",
+    "Liam",
+    "José",
+];
+const STREETS: [&str; 16] = [
+    "Elm St",
+    "Maple Ave",
+    "Oak St",
+    "Washington St",
+    "Lake Rd",
+    "Hill St",
+    "Park Ave",
+    "Main St",
+    "Cedar Ln",
+    "Pine St",
+    "River Rd",
+    "Church St",
+    "Highland Ave",
+    "Madison Ave",
+    "State St",
+    "Union St",
+];
+/// (city, state, ZIP prefix, area code)
+const PLACES: [(&str, &str, &str, &str); 6] = [
+    ("Albany", "NY", "122", "518"),
+    ("Troy", "NY", "121", "518"),
+    ("Schenectady", "NY", "123", "518"),
+    ("Saratoga Springs", "NY", "128", "518"),
+    ("Pittsfield", "MA", "012", "413"),
+    ("Bennington", "VT", "052", "802"),
+];
+/// (name, electronic payer id, claim filing indicator)
+pub const DEMO_PAYERS: [(&str, &str, &str); 7] = [
+    ("Aetna", "60054", "CI"),
+    ("Blue Cross Blue Shield", "00803", "BL"),
+    ("Cigna", "62308", "CI"),
+    ("UnitedHealthcare", "87726", "CI"),
+    ("Medicare Part B", "13202", "MB"),
+    ("Medicaid", "14163", "MC"),
+    ("Humana", "61101", "HM"),
+];
+/// (family, given, credentials, specialty, colour)
+const DEMO_PROVIDERS: [(&str, &str, &str, &str, &str); 5] = [
+    ("Okafor", "Grace", "MD", "Family medicine", "#2563eb"),
+    ("Lindqvist", "Erik", "MD", "Internal medicine", "#059669"),
+    ("Haddad", "Leila", "DO", "Pediatrics", "#d97706"),
+    ("Brennan", "Thomas", "MD", "Family medicine", "#7c3aed"),
+    (
+        "Castillo",
+        "Ana",
+        "NP",
+        "Family nurse practitioner",
+        "#db2777",
+    ),
+];
+
+/// What `generate` made.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Generated {
+    pub practice_id: String,
+    pub providers: usize,
+    pub payers: usize,
+    pub patients: usize,
+    pub coverages: usize,
+}
+
+/// Makes practices' synthetic data.
+pub struct Generator {
+    rng: SmallRng,
+    today: NaiveDate,
+}
+
+impl Generator {
+    pub fn new(seed: u64, today: NaiveDate) -> Generator {
+        Generator {
+            rng: SmallRng::seed_from_u64(seed),
+            today,
+        }
+    }
+
+    fn pick<'a>(&mut self, items: &'a [&'a str]) -> &'a str {
+        items[self.rng.random_range(0..items.len())]
+    }
+
+    fn phone(&mut self, area: &str) -> Option<Phone> {
+        let exchange = self.rng.random_range(200..1000);
+        let line = self.rng.random_range(0..10000);
+        Phone::parse(&format!("{area}{exchange:03}{line:04}")).ok()
+    }
+
+    fn birth_date(&mut self) -> NaiveDate {
+        let days = self.rng.random_range(0..(92 * 365));
+        self.today - Duration::days(days + 30)
+    }
+
+    /// One patient's demographics and coverages (payer ids from `payers`).
+    pub fn patient(&mut self, payers: &[PayerRow]) -> (PatientData, Vec<CoverageData>) {
+        let sex = if self.rng.random_bool(0.52) {
+            Sex::Female
+        } else {
+            Sex::Male
+        };
+        let given = if sex == Sex::Female {
+            self.pick(&FEMALE_NAMES)
+        } else {
+            self.pick(&MALE_NAMES)
+        }
+        .to_string();
+        let family = self.pick(&FAMILY_NAMES).to_string();
+        let birth_date = self.birth_date();
+        let (city, state, zip, area) = PLACES[self.rng.random_range(0..PLACES.len())];
+        let zip = format!("{zip}{:02}", self.rng.random_range(1..99));
+        let address = Address {
+            line1: format!("{} {}", self.rng.random_range(1..2000), self.pick(&STREETS)),
+            line2: self
+                .rng
+                .random_bool(0.15)
+                .then(|| format!("Apt {}", self.rng.random_range(1..40))),
+            city: city.to_string(),
+            state: state.to_string(),
+            postal_code: zip,
+        };
+        let age = medoffice_domain::patients::age_on(birth_date, self.today);
+        let minor = age < 18;
+        let phone_mobile = self.phone(area);
+        let phone_home = if self.rng.random_bool(0.3) {
+            self.phone(area)
+        } else {
+            None
+        };
+        let guardian_given = if self.rng.random_bool(0.5) {
+            self.pick(&FEMALE_NAMES)
+        } else {
+            self.pick(&MALE_NAMES)
+        }
+        .to_string();
+        let guarantor = minor.then(|| Guarantor {
+            family_name: family.clone(),
+            given_name: guardian_given.clone(),
+            relationship: "parent".into(),
+            birth_date: Some(birth_date - Duration::days(365 * 30)),
+            phone: phone_mobile.clone(),
+            address: Some(address.clone()),
+        });
+        let email = if self.rng.random_bool(0.6) {
+            Email::parse(&format!(
+                "{}.{}{}@example.com",
+                medoffice_domain::search::normalize(&given),
+                medoffice_domain::search::normalize(&family),
+                self.rng.random_range(1..999)
+            ))
+            .ok()
+        } else {
+            None
+        };
+        let preferred_contact = match (email.is_some(), self.rng.random_range(0..4)) {
+            (true, 0) => ContactMethod::Email,
+            (_, 1) => ContactMethod::Text,
+            (_, 2) => ContactMethod::Mail,
+            _ => ContactMethod::Phone,
+        };
+        let emergency_contact =
+            self.phone(area)
+                .filter(|_| self.rng.random_bool(0.7))
+                .map(|phone| EmergencyContact {
+                    name: format!(
+                        "{} {}",
+                        if sex == Sex::Female {
+                            self.pick(&MALE_NAMES)
+                        } else {
+                            self.pick(&FEMALE_NAMES)
+                        },
+                        family
+                    ),
+                    relationship: Some(if minor { "parent" } else { "spouse" }.into()),
+                    phone,
+                });
+        let data = PatientData {
+            family_name: family.clone(),
+            given_name: given,
+            middle_name: None,
+            preferred_name: None,
+            suffix: None,
+            birth_date,
+            sex,
+            phone_mobile,
+            phone_home,
+            phone_work: None,
+            preferred_phone: PhoneKind::Mobile,
+            email,
+            preferred_contact,
+            language: self.rng.random_bool(0.1).then(|| "Spanish".to_string()),
+            address: Some(address),
+            emergency_contact,
+            guarantor,
+        };
+        let mut coverages = Vec::new();
+        if !payers.is_empty() && self.rng.random_bool(0.93) {
+            let medicare = payers.iter().position(|p| p.claim_filing_indicator == "MB");
+            let primary_index = match (age >= 65, medicare) {
+                (true, Some(i)) => i,
+                _ => self.rng.random_range(0..payers.len()),
+            };
+            let start =
+                NaiveDate::from_ymd_opt(self.today.year() - self.rng.random_range(0..4), 1, 1)
+                    .unwrap_or(self.today);
+            let subscriber = minor.then(|| Subscriber {
+                family_name: family.clone(),
+                given_name: guardian_given.clone(),
+                birth_date: birth_date - Duration::days(365 * 30),
+                sex: Sex::Unknown,
+            });
+            coverages.push(CoverageData {
+                payer_id: payers[primary_index].id.clone(),
+                member_id: format!(
+                    "{}{:09}",
+                    &payers[primary_index].name[..1].to_uppercase(),
+                    self.rng.random_range(0..1_000_000_000u32)
+                ),
+                group_number: self
+                    .rng
+                    .random_bool(0.7)
+                    .then(|| format!("G{:06}", self.rng.random_range(0..1_000_000))),
+                plan_name: None,
+                priority: 1,
+                relationship_to_subscriber: if minor {
+                    SubscriberRelationship::Child
+                } else {
+                    SubscriberRelationship::SelfInsured
+                },
+                subscriber,
+                copay: Money::from_cents(
+                    [0, 1500, 2000, 2500, 3000, 4000][self.rng.random_range(0..6)],
+                ),
+                start_date: start,
+                end_date: None,
+            });
+            if self.rng.random_bool(0.12) {
+                let secondary =
+                    (primary_index + 1 + self.rng.random_range(0..payers.len() - 1)) % payers.len();
+                coverages.push(CoverageData {
+                    payer_id: payers[secondary].id.clone(),
+                    member_id: format!("S{:09}", self.rng.random_range(0..1_000_000_000u32)),
+                    group_number: None,
+                    plan_name: None,
+                    priority: 2,
+                    relationship_to_subscriber: SubscriberRelationship::SelfInsured,
+                    subscriber: None,
+                    copay: Money::ZERO,
+                    start_date: start,
+                    end_date: None,
+                });
+            }
+        }
+        (data, coverages)
+    }
+}
+
+impl App {
+    /// Creates a practice with providers and payers, and `patients` patients with coverages,
+    /// committing every 2,000 patients. Returns what was made.
+    pub async fn generate_practice(
+        &self,
+        practice_name: &str,
+        patients: usize,
+        seed: u64,
+        mut progress: impl FnMut(usize),
+    ) -> Result<Generated> {
+        let today = self.now().date_naive();
+        let mut generator = Generator::new(seed, today);
+        let now = self.now_text();
+        let mut tx = self.store.begin().await?;
+        let existing = practice::list(&mut tx).await?;
+        let practice_id = match existing.first() {
+            Some(p) => p.id.clone(),
+            None => {
+                let p = PracticeRow {
+                    id: new_id(),
+                    name: practice_name.to_string(),
+                    timezone: "America/New_York".into(),
+                    phone: Some("5184620100".into()),
+                    address_line1: Some("220 Washington Ave".into()),
+                    city: Some("Albany".into()),
+                    state: Some("NY".into()),
+                    postal_code: Some("12203".into()),
+                    created_at: now.clone(),
+                };
+                practice::insert(&mut tx, &p).await?;
+                p.id
+            }
+        };
+        let mut payers = practice::list_payers(&mut tx, &practice_id).await?;
+        if payers.is_empty() {
+            for (name, code, indicator) in DEMO_PAYERS {
+                practice::insert_payer(
+                    &mut tx,
+                    &PayerRow {
+                        practice_id: practice_id.clone(),
+                        id: new_id(),
+                        name: name.into(),
+                        payer_code: code.into(),
+                        claim_filing_indicator: indicator.into(),
+                        phone: None,
+                        address_line1: None,
+                        city: None,
+                        state: None,
+                        postal_code: None,
+                        created_at: now.clone(),
+                    },
+                )
+                .await?;
+            }
+            payers = practice::list_payers(&mut tx, &practice_id).await?;
+        }
+        let mut providers = practice::list_providers(&mut tx, &practice_id).await?;
+        if providers.is_empty() {
+            for (i, (family, given, credentials, specialty, colour)) in
+                DEMO_PROVIDERS.iter().enumerate()
+            {
+                practice::insert_provider(
+                    &mut tx,
+                    &ProviderRow {
+                        practice_id: practice_id.clone(),
+                        id: new_id(),
+                        family_name: family.to_string(),
+                        given_name: given.to_string(),
+                        credentials: Some(credentials.to_string()),
+                        npi: npi_from_base(134_567_000 + u32::try_from(i).unwrap_or(0) * 7919),
+                        specialty: Some(specialty.to_string()),
+                        colour: colour.to_string(),
+                        user_id: None,
+                        created_at: now.clone(),
+                    },
+                )
+                .await?;
+            }
+            providers = practice::list_providers(&mut tx, &practice_id).await?;
+        }
+        let mut coverages = 0;
+        for i in 0..patients {
+            let (data, covs) = generator.patient(&payers);
+            coverages += covs.len();
+            insert_generated_patient(&mut tx, &practice_id, &data, &covs, &now).await?;
+            if (i + 1) % 2000 == 0 {
+                tx.commit().await?;
+                progress(i + 1);
+                tx = self.store.begin().await?;
+            }
+        }
+        medoffice_store::audit::append(
+            &mut tx,
+            NewAuditEvent {
+                practice_id: practice_id.clone(),
+                at: self.now_text(),
+                username: "(command line)".into(),
+                action: "practice.generate".into(),
+                record_type: "practice".into(),
+                outcome: "success".into(),
+                detail: format!("{patients} synthetic patients (seed {seed})"),
+                ..Default::default()
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        progress(patients);
+        Ok(Generated {
+            practice_id,
+            providers: providers.len(),
+            payers: payers.len(),
+            patients,
+            coverages,
+        })
+    }
+}
+
+async fn insert_generated_patient(
+    conn: &mut Connection,
+    practice_id: &str,
+    data: &PatientData,
+    coverages: &[CoverageData],
+    now: &str,
+) -> Result<()> {
+    let id = new_id();
+    let mrn = mrn_from_sequence(
+        u64::try_from(next_counter(conn, practice_id, "mrn").await?).unwrap_or(0),
+    );
+    store::insert(conn, practice_id, &id, &mrn, data, now).await?;
+    for c in coverages {
+        store::insert_coverage(conn, practice_id, &new_id(), &id, c, None, None, now).await?;
+    }
+    let phones: Vec<&str> = data.phones().map(Phone::digits).collect();
+    let tokens = index_tokens(&Indexable {
+        names: vec![data.family_name.as_str(), data.given_name.as_str()],
+        birth_date: Some(data.birth_date),
+        phones,
+        mrn: &mrn,
+        member_ids: coverages.iter().map(|c| c.member_id.as_str()).collect(),
+    });
+    store::insert_tokens(conn, practice_id, &id, &tokens).await?;
+    Ok(())
+}
