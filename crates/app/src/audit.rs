@@ -21,30 +21,15 @@ const VERIFY_PAGE: i64 = 5000;
 
 impl App {
     /// The audit trail of the actor's practice, newest first, one page (at most 200).
-    pub async fn audit_trail(
-        &self,
-        actor: &Actor,
-        filter: &AuditFilter,
-        limit: i64,
-    ) -> Result<Vec<AuditRecord>> {
+    pub async fn audit_trail(&self, actor: &Actor, filter: &AuditFilter, limit: i64) -> Result<Vec<AuditRecord>> {
         self.authorize(actor, Action::ReadAuditTrail, None).await?;
-        let mut conn = self
-            .store
-            .pool()
-            .acquire()
-            .await
-            .map_err(StoreError::from)?;
+        let mut conn = self.store.pool().acquire().await.map_err(StoreError::from)?;
         Ok(store::list(&mut conn, &actor.practice_id, filter, limit.clamp(1, 200)).await?)
     }
 
     /// Checks every practice's chain from its first record to its head.
     pub async fn verify_audit_chain(&self) -> Result<VerifyReport> {
-        let mut conn = self
-            .store
-            .pool()
-            .acquire()
-            .await
-            .map_err(StoreError::from)?;
+        let mut conn = self.store.pool().acquire().await.map_err(StoreError::from)?;
         let practices = medoffice_store::practice::list(&mut conn).await?;
         let mut records = 0u64;
         for practice in practices {
@@ -69,26 +54,14 @@ impl App {
                 let seq = prev.as_ref().map(|p| p.0 + 1).unwrap_or(1);
                 return Ok(broken_report(
                     records,
-                    BrokenLink {
-                        practice_id: practice.id.clone(),
-                        seq,
-                        reason: "records at the end of the chain are missing".into(),
-                    },
+                    BrokenLink { practice_id: practice.id.clone(), seq, reason: "records at the end of the chain are missing".into() },
                 ));
             }
         }
-        Ok(VerifyReport {
-            records,
-            ok: true,
-            broken: None,
-        })
+        Ok(VerifyReport { records, ok: true, broken: None })
     }
 }
 
 fn broken_report(records: u64, broken: BrokenLink) -> VerifyReport {
-    VerifyReport {
-        records,
-        ok: false,
-        broken: Some(broken.to_string()),
-    }
+    VerifyReport { records, ok: false, broken: Some(broken.to_string()) }
 }

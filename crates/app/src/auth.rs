@@ -61,40 +61,25 @@ pub fn hash_password(password: &str) -> Result<String> {
 }
 
 fn verify_password(password: &str, hash: &str) -> bool {
-    Argon2::default()
-        .verify_password(password.as_bytes(), hash)
-        .is_ok()
+    Argon2::default().verify_password(password.as_bytes(), hash).is_ok()
 }
 
 /// Splits `<practice id>.<secret>` (a cookie) or `mo_<practice id>_<secret>` (a token).
 fn split_credential(value: &str, prefix: &str, sep: char) -> Option<(String, String)> {
     let rest = value.strip_prefix(prefix)?;
     let (practice_id, secret) = rest.split_once(sep)?;
-    let ok = |s: &str| {
-        !s.is_empty()
-            && s.len() <= 64
-            && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    };
+    let ok = |s: &str| !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     (ok(practice_id) && ok(secret)).then(|| (practice_id.to_string(), secret.to_string()))
 }
 
 impl App {
-    async fn actor_for(
-        &self,
-        conn: &mut medoffice_store::Connection,
-        user: &UserRow,
-        ip: Option<String>,
-    ) -> Result<Actor> {
+    async fn actor_for(&self, conn: &mut medoffice_store::Connection, user: &UserRow, ip: Option<String>) -> Result<Actor> {
         let practice = medoffice_store::practice::get(conn, &user.practice_id).await?;
         let role: Role = user.role.parse().map_err(AppError::Internal)?;
         Ok(Actor {
             practice_id: user.practice_id.clone(),
             practice_name: practice.name,
-            timezone: practice
-                .timezone
-                .parse()
-                .unwrap_or(chrono_tz::America::New_York),
+            timezone: practice.timezone.parse().unwrap_or(chrono_tz::America::New_York),
             user_id: user.id.clone(),
             username: user.username.clone(),
             display_name: user.display_name.clone(),
@@ -106,40 +91,22 @@ impl App {
     /// Signs in with a username and password. Refuses with the same message whether the user
     /// exists or not; throttles by username and by address; rotates the session (a new id every
     /// time; the caller drops any old cookie).
-    pub async fn login(
-        &self,
-        username: &str,
-        password: &str,
-        ip: Option<String>,
-        user_agent: Option<String>,
-    ) -> Result<NewSession> {
+    pub async fn login(&self, username: &str, password: &str, ip: Option<String>, user_agent: Option<String>) -> Result<NewSession> {
         let username = username.trim().to_lowercase();
         let now = self.now();
         let since = timestamp(now - chrono::Duration::minutes(FAILURE_WINDOW_MINUTES));
         let user_key = format!("user:{username}");
         let ip_key = format!("ip:{}", ip.as_deref().unwrap_or("unknown"));
         {
-            let mut conn = self
-                .store
-                .pool()
-                .acquire()
-                .await
-                .map_err(medoffice_store::StoreError::from)?;
+            let mut conn = self.store.pool().acquire().await.map_err(medoffice_store::StoreError::from)?;
             let user_failures = users::count_login_failures(&mut conn, &user_key, &since).await?;
             let ip_failures = users::count_login_failures(&mut conn, &ip_key, &since).await?;
             if user_failures >= MAX_FAILURES_PER_USER || ip_failures >= MAX_FAILURES_PER_IP {
-                return Err(AppError::TooManyAttempts {
-                    retry_after_secs: FAILURE_WINDOW_MINUTES * 60,
-                });
+                return Err(AppError::TooManyAttempts { retry_after_secs: FAILURE_WINDOW_MINUTES * 60 });
             }
         }
         let candidates = {
-            let mut conn = self
-                .store
-                .pool()
-                .acquire()
-                .await
-                .map_err(medoffice_store::StoreError::from)?;
+            let mut conn = self.store.pool().acquire().await.map_err(medoffice_store::StoreError::from)?;
             users::find_by_username(&mut conn, &username).await?
         };
         // Verify off the async threads: argon2 takes tens of milliseconds of CPU.
@@ -148,7 +115,10 @@ impl App {
         let matched = tokio::task::spawn_blocking(move || {
             // Spend the same work when the user does not exist, so timing does not tell.
             if hashes.is_empty() {
-                let _ = verify_password(&password_owned, "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Zm9vYmFyZm9vYmFyZm9vYmFyZm9vYmFyZm9vYmFyMTI");
+                let _ = verify_password(
+                    &password_owned,
+                    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Zm9vYmFyZm9vYmFyZm9vYmFyZm9vYmFyZm9vYmFyMTI",
+                );
                 return None;
             }
             hashes.iter().position(|h| verify_password(&password_owned, h))
@@ -175,20 +145,14 @@ impl App {
                             record_id: Some(u.id.clone()),
                             ip: ip.clone(),
                             outcome: "failed".into(),
-                            detail: if other.is_some() {
-                                "account disabled".into()
-                            } else {
-                                "wrong password".into()
-                            },
+                            detail: if other.is_some() { "account disabled".into() } else { "wrong password".into() },
                             ..Default::default()
                         },
                     )
                     .await?;
                 }
                 tx.commit().await?;
-                return Err(AppError::Unauthenticated(
-                    "the username or password is not right".into(),
-                ));
+                return Err(AppError::Unauthenticated("the username or password is not right".into()));
             }
         };
         users::clear_login_failures(&mut tx, &user_key).await?;
@@ -212,61 +176,34 @@ impl App {
         self.audit(
             &mut tx,
             &actor,
-            AuditNote {
-                action: "login.success",
-                patient_id: None,
-                record_type: "user",
-                record_id: Some(&user.id),
-                detail: String::new(),
-            },
+            AuditNote { action: "login.success", patient_id: None, record_type: "user", record_id: Some(&user.id), detail: String::new() },
         )
         .await?;
         tx.commit().await?;
-        Ok(NewSession {
-            cookie_value: format!("{}.{secret}", user.practice_id),
-            csrf_token,
-            actor,
-        })
+        Ok(NewSession { cookie_value: format!("{}.{secret}", user.practice_id), csrf_token, actor })
     }
 
     /// The session behind a cookie, if it is open and neither idle nor absolute timeout passed.
-    pub async fn authenticate_session(
-        &self,
-        cookie_value: &str,
-        ip: Option<String>,
-    ) -> Result<SessionInfo> {
-        let (practice_id, secret) = split_credential(cookie_value, "", '.')
-            .ok_or_else(|| AppError::Unauthenticated("no valid session".into()))?;
+    pub async fn authenticate_session(&self, cookie_value: &str, ip: Option<String>) -> Result<SessionInfo> {
+        let (practice_id, secret) =
+            split_credential(cookie_value, "", '.').ok_or_else(|| AppError::Unauthenticated("no valid session".into()))?;
         let id_hash = sha256_hex(&secret);
-        let mut conn = self
-            .store
-            .pool()
-            .acquire()
-            .await
-            .map_err(medoffice_store::StoreError::from)?;
+        let mut conn = self.store.pool().acquire().await.map_err(medoffice_store::StoreError::from)?;
         let session = users::get_session(&mut conn, &practice_id, &id_hash)
             .await?
             .ok_or_else(|| AppError::Unauthenticated("no valid session".into()))?;
         let now = self.now();
-        let parse = |t: &str| {
-            DateTime::parse_from_rfc3339(t)
-                .map(|d| d.with_timezone(&Utc))
-                .ok()
-        };
+        let parse = |t: &str| DateTime::parse_from_rfc3339(t).map(|d| d.with_timezone(&Utc)).ok();
         let last_seen = parse(&session.last_seen_at).unwrap_or(DateTime::<Utc>::MIN_UTC);
         let expires = parse(&session.expires_at).unwrap_or(DateTime::<Utc>::MIN_UTC);
         if session.ended_at.is_some() {
             return Err(AppError::Unauthenticated("you signed out".into()));
         }
         if now >= expires {
-            return Err(AppError::Unauthenticated(
-                "your session reached its time limit; sign in again".into(),
-            ));
+            return Err(AppError::Unauthenticated("your session reached its time limit; sign in again".into()));
         }
         if now - last_seen >= self.config.idle_timeout {
-            return Err(AppError::Unauthenticated(
-                "you were signed out after a period of inactivity".into(),
-            ));
+            return Err(AppError::Unauthenticated("you were signed out after a period of inactivity".into()));
         }
         let user = users::get(&mut conn, &practice_id, &session.user_id).await?;
         if user.disabled_at.is_some() {
@@ -276,10 +213,7 @@ impl App {
             users::touch_session(&mut conn, &practice_id, &id_hash, &timestamp(now)).await?;
         }
         let actor = self.actor_for(&mut conn, &user, ip).await?;
-        Ok(SessionInfo {
-            actor,
-            csrf_token: session.csrf_token,
-        })
+        Ok(SessionInfo { actor, csrf_token: session.csrf_token })
     }
 
     /// Ends the session behind a cookie.
@@ -288,23 +222,11 @@ impl App {
             return Ok(());
         };
         let mut tx = self.store.begin().await?;
-        users::end_session(
-            &mut tx,
-            &practice_id,
-            &sha256_hex(&secret),
-            &self.now_text(),
-        )
-        .await?;
+        users::end_session(&mut tx, &practice_id, &sha256_hex(&secret), &self.now_text()).await?;
         self.audit(
             &mut tx,
             actor,
-            AuditNote {
-                action: "logout",
-                patient_id: None,
-                record_type: "user",
-                record_id: Some(&actor.user_id),
-                detail: String::new(),
-            },
+            AuditNote { action: "logout", patient_id: None, record_type: "user", record_id: Some(&actor.user_id), detail: String::new() },
         )
         .await?;
         tx.commit().await?;
@@ -314,25 +236,16 @@ impl App {
     /// Creates an API bearer token acting as `username` (the CLI's `token create`, run by
     /// whoever holds the server's data). Returns the token; only its hash is kept.
     pub async fn create_api_token(&self, username: &str, label: &str) -> Result<String> {
-        let username =
-            parse_username(username).map_err(|m| ValidationErrors::single("username", m))?;
+        let username = parse_username(username).map_err(|m| ValidationErrors::single("username", m))?;
         let mut tx = self.store.begin().await?;
         let found = users::find_by_username(&mut tx, &username).await?;
         let user = match found.as_slice() {
             [one] => one.clone(),
             [] => {
-                return Err(ValidationErrors::single(
-                    "username",
-                    format!("no user named '{username}'"),
-                )
-                .into());
+                return Err(ValidationErrors::single("username", format!("no user named '{username}'")).into());
             }
             _ => {
-                return Err(ValidationErrors::single(
-                    "username",
-                    "that username exists in several practices",
-                )
-                .into());
+                return Err(ValidationErrors::single("username", "that username exists in several practices").into());
             }
         };
         if user.disabled_at.is_some() {
@@ -356,13 +269,7 @@ impl App {
         self.audit(
             &mut tx,
             &actor,
-            AuditNote {
-                action: "token.create",
-                patient_id: None,
-                record_type: "api_token",
-                record_id: None,
-                detail: label.to_string(),
-            },
+            AuditNote { action: "token.create", patient_id: None, record_type: "api_token", record_id: None, detail: label.to_string() },
         )
         .await?;
         tx.commit().await?;
@@ -375,24 +282,13 @@ impl App {
         let rest = token.strip_prefix("mo_").ok_or_else(invalid)?;
         // The practice id is a UUID (36 characters with hyphens), then '_', then the secret.
         let (practice_id, secret) = match (rest.get(..36), rest.get(36..37), rest.get(37..)) {
-            (Some(p), Some("_"), Some(s)) => {
-                split_credential(&format!("{p}.{s}"), "", '.').ok_or_else(invalid)?
-            }
+            (Some(p), Some("_"), Some(s)) => split_credential(&format!("{p}.{s}"), "", '.').ok_or_else(invalid)?,
             _ => return Err(invalid()),
         };
-        let mut conn = self
-            .store
-            .pool()
-            .acquire()
-            .await
-            .map_err(medoffice_store::StoreError::from)?;
-        let row = users::get_token(&mut conn, &practice_id, &sha256_hex(&secret))
-            .await?
-            .ok_or_else(invalid)?;
+        let mut conn = self.store.pool().acquire().await.map_err(medoffice_store::StoreError::from)?;
+        let row = users::get_token(&mut conn, &practice_id, &sha256_hex(&secret)).await?.ok_or_else(invalid)?;
         if row.revoked_at.is_some() {
-            return Err(AppError::Unauthenticated(
-                "the bearer token was revoked".into(),
-            ));
+            return Err(AppError::Unauthenticated("the bearer token was revoked".into()));
         }
         let user = users::get(&mut conn, &practice_id, &row.user_id).await?;
         if user.disabled_at.is_some() {
@@ -402,23 +298,9 @@ impl App {
     }
 
     /// Adds a staff account (an admin's use case).
-    pub async fn add_user(
-        &self,
-        actor: &Actor,
-        username: &str,
-        display_name: &str,
-        role: &str,
-        password: &str,
-    ) -> Result<UserView> {
+    pub async fn add_user(&self, actor: &Actor, username: &str, display_name: &str, role: &str, password: &str) -> Result<UserView> {
         self.authorize(actor, Action::ManageUsers, None).await?;
-        let user = new_user_row(
-            &actor.practice_id,
-            username,
-            display_name,
-            role,
-            password,
-            &self.now_text(),
-        )?;
+        let user = new_user_row(&actor.practice_id, username, display_name, role, password, &self.now_text())?;
         let mut tx = self.store.begin().await?;
         users::insert(&mut tx, &user).await?;
         self.audit(
@@ -439,12 +321,7 @@ impl App {
 
     /// Adds a staff account from the command line (`medoffice user add`): the operator of the
     /// server acts for the practice, which must exist (start `serve` once, or run `demo`).
-    pub async fn add_user_offline(
-        &self,
-        username: &str,
-        role: &str,
-        password: &str,
-    ) -> Result<UserView> {
+    pub async fn add_user_offline(&self, username: &str, role: &str, password: &str) -> Result<UserView> {
         let mut tx = self.store.begin().await?;
         let practices = medoffice_store::practice::list(&mut tx).await?;
         let Some(practice) = practices.first() else {
@@ -454,14 +331,7 @@ impl App {
             )
             .into());
         };
-        let user = new_user_row(
-            &practice.id,
-            username,
-            username,
-            role,
-            password,
-            &self.now_text(),
-        )?;
+        let user = new_user_row(&practice.id, username, username, role, password, &self.now_text())?;
         users::insert(&mut tx, &user).await?;
         medoffice_store::audit::append(
             &mut tx,
@@ -485,60 +355,28 @@ impl App {
     /// The practice's staff accounts.
     pub async fn list_users(&self, actor: &Actor) -> Result<Vec<UserView>> {
         self.authorize(actor, Action::ManageUsers, None).await?;
-        let mut conn = self
-            .store
-            .pool()
-            .acquire()
-            .await
-            .map_err(medoffice_store::StoreError::from)?;
-        Ok(users::list(&mut conn, &actor.practice_id)
-            .await?
-            .iter()
-            .map(user_view)
-            .collect())
+        let mut conn = self.store.pool().acquire().await.map_err(medoffice_store::StoreError::from)?;
+        Ok(users::list(&mut conn, &actor.practice_id).await?.iter().map(user_view).collect())
     }
 
     /// Disables or re-enables an account; disabling ends every session of that user at once.
-    pub async fn set_user_disabled(
-        &self,
-        actor: &Actor,
-        user_id: &str,
-        disabled: bool,
-    ) -> Result<()> {
+    pub async fn set_user_disabled(&self, actor: &Actor, user_id: &str, disabled: bool) -> Result<()> {
         self.authorize(actor, Action::ManageUsers, None).await?;
         if disabled && user_id == actor.user_id {
-            return Err(
-                ValidationErrors::single("user", "you cannot disable your own account").into(),
-            );
+            return Err(ValidationErrors::single("user", "you cannot disable your own account").into());
         }
         let mut tx = self.store.begin().await?;
         let user = users::get(&mut tx, &actor.practice_id, user_id).await?;
         let now = self.now_text();
-        users::set_disabled(
-            &mut tx,
-            &actor.practice_id,
-            &user.id,
-            disabled.then_some(now.as_str()),
-        )
-        .await?;
+        users::set_disabled(&mut tx, &actor.practice_id, &user.id, disabled.then_some(now.as_str())).await?;
         if disabled {
             users::end_sessions_of_user(&mut tx, &actor.practice_id, &user.id, &now).await?;
         }
-        let action = if disabled {
-            "user.disable"
-        } else {
-            "user.enable"
-        };
+        let action = if disabled { "user.disable" } else { "user.enable" };
         self.audit(
             &mut tx,
             actor,
-            AuditNote {
-                action,
-                patient_id: None,
-                record_type: "user",
-                record_id: Some(&user.id),
-                detail: user.username.clone(),
-            },
+            AuditNote { action, patient_id: None, record_type: "user", record_id: Some(&user.id), detail: user.username.clone() },
         )
         .await?;
         tx.commit().await?;
@@ -547,23 +385,13 @@ impl App {
 }
 
 /// Validates and builds a new account row, with the password hashed.
-pub fn new_user_row(
-    practice_id: &str,
-    username: &str,
-    display_name: &str,
-    role: &str,
-    password: &str,
-    now: &str,
-) -> Result<UserRow> {
+pub fn new_user_row(practice_id: &str, username: &str, display_name: &str, role: &str, password: &str, now: &str) -> Result<UserRow> {
     let mut e = ValidationErrors::new();
     let username = e.check("username", parse_username(username));
     let role = e.check("role", role.parse::<Role>());
     e.check("password", check_password_policy(password));
     let display_name = medoffice_domain::validation::clean(display_name);
-    if display_name
-        .as_ref()
-        .is_some_and(|d| d.chars().count() > 100)
-    {
+    if display_name.as_ref().is_some_and(|d| d.chars().count() > 100) {
         e.add("display_name", "at most 100 characters");
     }
     let (Some(username), Some(role), true) = (username, role, e.is_empty()) else {

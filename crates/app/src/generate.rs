@@ -9,8 +9,8 @@ use chrono::{Datelike, Duration, NaiveDate};
 use medoffice_domain::identifiers::npi_from_base;
 use medoffice_domain::money::Money;
 use medoffice_domain::patients::{
-    Address, ContactMethod, CoverageData, Email, EmergencyContact, Guarantor, PatientData, Phone,
-    PhoneKind, Sex, Subscriber, SubscriberRelationship, mrn_from_sequence,
+    Address, ContactMethod, CoverageData, Email, EmergencyContact, Guarantor, PatientData, Phone, PhoneKind, Sex, Subscriber,
+    SubscriberRelationship, mrn_from_sequence,
 };
 use medoffice_domain::search::{Indexable, index_tokens};
 use medoffice_store::audit::NewAuditEvent;
@@ -189,13 +189,7 @@ const DEMO_PROVIDERS: [(&str, &str, &str, &str, &str); 5] = [
     ("Lindqvist", "Erik", "MD", "Internal medicine", "#059669"),
     ("Haddad", "Leila", "DO", "Pediatrics", "#d97706"),
     ("Brennan", "Thomas", "MD", "Family medicine", "#7c3aed"),
-    (
-        "Castillo",
-        "Ana",
-        "NP",
-        "Family nurse practitioner",
-        "#db2777",
-    ),
+    ("Castillo", "Ana", "NP", "Family nurse practitioner", "#db2777"),
 ];
 
 /// What `generate` made.
@@ -216,10 +210,7 @@ pub struct Generator {
 
 impl Generator {
     pub fn new(seed: u64, today: NaiveDate) -> Generator {
-        Generator {
-            rng: SmallRng::seed_from_u64(seed),
-            today,
-        }
+        Generator { rng: SmallRng::seed_from_u64(seed), today }
     }
 
     fn pick<'a>(&mut self, items: &'a [&'a str]) -> &'a str {
@@ -239,27 +230,15 @@ impl Generator {
 
     /// One patient's demographics and coverages (payer ids from `payers`).
     pub fn patient(&mut self, payers: &[PayerRow]) -> (PatientData, Vec<CoverageData>) {
-        let sex = if self.rng.random_bool(0.52) {
-            Sex::Female
-        } else {
-            Sex::Male
-        };
-        let given = if sex == Sex::Female {
-            self.pick(&FEMALE_NAMES)
-        } else {
-            self.pick(&MALE_NAMES)
-        }
-        .to_string();
+        let sex = if self.rng.random_bool(0.52) { Sex::Female } else { Sex::Male };
+        let given = if sex == Sex::Female { self.pick(&FEMALE_NAMES) } else { self.pick(&MALE_NAMES) }.to_string();
         let family = self.pick(&FAMILY_NAMES).to_string();
         let birth_date = self.birth_date();
         let (city, state, zip, area) = PLACES[self.rng.random_range(0..PLACES.len())];
         let zip = format!("{zip}{:02}", self.rng.random_range(1..99));
         let address = Address {
             line1: format!("{} {}", self.rng.random_range(1..2000), self.pick(&STREETS)),
-            line2: self
-                .rng
-                .random_bool(0.15)
-                .then(|| format!("Apt {}", self.rng.random_range(1..40))),
+            line2: self.rng.random_bool(0.15).then(|| format!("Apt {}", self.rng.random_range(1..40))),
             city: city.to_string(),
             state: state.to_string(),
             postal_code: zip,
@@ -267,17 +246,8 @@ impl Generator {
         let age = medoffice_domain::patients::age_on(birth_date, self.today);
         let minor = age < 18;
         let phone_mobile = self.phone(area);
-        let phone_home = if self.rng.random_bool(0.3) {
-            self.phone(area)
-        } else {
-            None
-        };
-        let guardian_given = if self.rng.random_bool(0.5) {
-            self.pick(&FEMALE_NAMES)
-        } else {
-            self.pick(&MALE_NAMES)
-        }
-        .to_string();
+        let phone_home = if self.rng.random_bool(0.3) { self.phone(area) } else { None };
+        let guardian_given = if self.rng.random_bool(0.5) { self.pick(&FEMALE_NAMES) } else { self.pick(&MALE_NAMES) }.to_string();
         let guarantor = minor.then(|| Guarantor {
             family_name: family.clone(),
             given_name: guardian_given.clone(),
@@ -303,22 +273,11 @@ impl Generator {
             (_, 2) => ContactMethod::Mail,
             _ => ContactMethod::Phone,
         };
-        let emergency_contact =
-            self.phone(area)
-                .filter(|_| self.rng.random_bool(0.7))
-                .map(|phone| EmergencyContact {
-                    name: format!(
-                        "{} {}",
-                        if sex == Sex::Female {
-                            self.pick(&MALE_NAMES)
-                        } else {
-                            self.pick(&FEMALE_NAMES)
-                        },
-                        family
-                    ),
-                    relationship: Some(if minor { "parent" } else { "spouse" }.into()),
-                    phone,
-                });
+        let emergency_contact = self.phone(area).filter(|_| self.rng.random_bool(0.7)).map(|phone| EmergencyContact {
+            name: format!("{} {}", if sex == Sex::Female { self.pick(&MALE_NAMES) } else { self.pick(&FEMALE_NAMES) }, family),
+            relationship: Some(if minor { "parent" } else { "spouse" }.into()),
+            phone,
+        });
         let data = PatientData {
             family_name: family.clone(),
             given_name: given,
@@ -345,9 +304,7 @@ impl Generator {
                 (true, Some(i)) => i,
                 _ => self.rng.random_range(0..payers.len()),
             };
-            let start =
-                NaiveDate::from_ymd_opt(self.today.year() - self.rng.random_range(0..4), 1, 1)
-                    .unwrap_or(self.today);
+            let start = NaiveDate::from_ymd_opt(self.today.year() - self.rng.random_range(0..4), 1, 1).unwrap_or(self.today);
             let subscriber = minor.then(|| Subscriber {
                 family_name: family.clone(),
                 given_name: guardian_given.clone(),
@@ -356,32 +313,18 @@ impl Generator {
             });
             coverages.push(CoverageData {
                 payer_id: payers[primary_index].id.clone(),
-                member_id: format!(
-                    "{}{:09}",
-                    &payers[primary_index].name[..1].to_uppercase(),
-                    self.rng.random_range(0..1_000_000_000u32)
-                ),
-                group_number: self
-                    .rng
-                    .random_bool(0.7)
-                    .then(|| format!("G{:06}", self.rng.random_range(0..1_000_000))),
+                member_id: format!("{}{:09}", &payers[primary_index].name[..1].to_uppercase(), self.rng.random_range(0..1_000_000_000u32)),
+                group_number: self.rng.random_bool(0.7).then(|| format!("G{:06}", self.rng.random_range(0..1_000_000))),
                 plan_name: None,
                 priority: 1,
-                relationship_to_subscriber: if minor {
-                    SubscriberRelationship::Child
-                } else {
-                    SubscriberRelationship::SelfInsured
-                },
+                relationship_to_subscriber: if minor { SubscriberRelationship::Child } else { SubscriberRelationship::SelfInsured },
                 subscriber,
-                copay: Money::from_cents(
-                    [0, 1500, 2000, 2500, 3000, 4000][self.rng.random_range(0..6)],
-                ),
+                copay: Money::from_cents([0, 1500, 2000, 2500, 3000, 4000][self.rng.random_range(0..6)]),
                 start_date: start,
                 end_date: None,
             });
             if self.rng.random_bool(0.12) {
-                let secondary =
-                    (primary_index + 1 + self.rng.random_range(0..payers.len() - 1)) % payers.len();
+                let secondary = (primary_index + 1 + self.rng.random_range(0..payers.len() - 1)) % payers.len();
                 coverages.push(CoverageData {
                     payer_id: payers[secondary].id.clone(),
                     member_id: format!("S{:09}", self.rng.random_range(0..1_000_000_000u32)),
@@ -458,9 +401,7 @@ impl App {
         }
         let mut providers = practice::list_providers(&mut tx, &practice_id).await?;
         if providers.is_empty() {
-            for (i, (family, given, credentials, specialty, colour)) in
-                DEMO_PROVIDERS.iter().enumerate()
-            {
+            for (i, (family, given, credentials, specialty, colour)) in DEMO_PROVIDERS.iter().enumerate() {
                 practice::insert_provider(
                     &mut tx,
                     &ProviderRow {
@@ -507,13 +448,7 @@ impl App {
         .await?;
         tx.commit().await?;
         progress(patients);
-        Ok(Generated {
-            practice_id,
-            providers: providers.len(),
-            payers: payers.len(),
-            patients,
-            coverages,
-        })
+        Ok(Generated { practice_id, providers: providers.len(), payers: payers.len(), patients, coverages })
     }
 }
 
@@ -525,9 +460,7 @@ async fn insert_generated_patient(
     now: &str,
 ) -> Result<()> {
     let id = new_id();
-    let mrn = mrn_from_sequence(
-        u64::try_from(next_counter(conn, practice_id, "mrn").await?).unwrap_or(0),
-    );
+    let mrn = mrn_from_sequence(u64::try_from(next_counter(conn, practice_id, "mrn").await?).unwrap_or(0));
     store::insert(conn, practice_id, &id, &mrn, data, now).await?;
     for c in coverages {
         store::insert_coverage(conn, practice_id, &new_id(), &id, c, None, None, now).await?;

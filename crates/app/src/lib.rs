@@ -98,12 +98,7 @@ pub(crate) struct AuditNote<'a> {
 
 impl App {
     pub fn new(store: Store, blobs: FileBlobStore, config: Config) -> App {
-        App {
-            store,
-            blobs,
-            config,
-            clock: Arc::new(SystemClock),
-        }
+        App { store, blobs, config, clock: Arc::new(SystemClock) }
     }
 
     /// The same application with another clock (tests).
@@ -121,12 +116,7 @@ impl App {
     }
 
     /// Refuses an action the actor's role may not take, and audits the refusal.
-    pub(crate) async fn authorize(
-        &self,
-        actor: &Actor,
-        action: Action,
-        patient_id: Option<&str>,
-    ) -> Result<()> {
+    pub(crate) async fn authorize(&self, actor: &Actor, action: Action, patient_id: Option<&str>) -> Result<()> {
         if actor.role.may(action) {
             return Ok(());
         }
@@ -134,39 +124,20 @@ impl App {
         self.audit_outcome(
             &mut tx,
             actor,
-            AuditNote {
-                action: "access.denied",
-                patient_id,
-                record_type: "action",
-                record_id: None,
-                detail: format!("{action:?}"),
-            },
+            AuditNote { action: "access.denied", patient_id, record_type: "action", record_id: None, detail: format!("{action:?}") },
             "denied",
         )
         .await?;
-        tx.commit()
-            .await
-            .map_err(medoffice_store::StoreError::from)?;
+        tx.commit().await.map_err(medoffice_store::StoreError::from)?;
         Err(AppError::Forbidden)
     }
 
     /// Appends a successful action's audit record inside the use case's transaction.
-    pub(crate) async fn audit(
-        &self,
-        conn: &mut Connection,
-        actor: &Actor,
-        note: AuditNote<'_>,
-    ) -> Result<()> {
+    pub(crate) async fn audit(&self, conn: &mut Connection, actor: &Actor, note: AuditNote<'_>) -> Result<()> {
         self.audit_outcome(conn, actor, note, "success").await
     }
 
-    async fn audit_outcome(
-        &self,
-        conn: &mut Connection,
-        actor: &Actor,
-        note: AuditNote<'_>,
-        outcome: &str,
-    ) -> Result<()> {
+    async fn audit_outcome(&self, conn: &mut Connection, actor: &Actor, note: AuditNote<'_>, outcome: &str) -> Result<()> {
         medoffice_store::audit::append(
             conn,
             NewAuditEvent {

@@ -4,8 +4,8 @@
 use crate::views::{ChartView, CoverageView, DuplicateCandidate, PatientSummary, PatientView};
 use crate::{Actor, App, AppError, AuditNote, Result};
 use medoffice_domain::patients::{
-    CoverageInput, CoveragePeriod, DuplicateProbe, PatientData, PatientInput, age_on,
-    check_priority_overlap, likely_duplicate, mrn_from_sequence, parse_date,
+    CoverageInput, CoveragePeriod, DuplicateProbe, PatientData, PatientInput, age_on, check_priority_overlap, likely_duplicate,
+    mrn_from_sequence, parse_date,
 };
 use medoffice_domain::search::{Indexable, index_tokens, parse_query, rank};
 use medoffice_domain::security::Action;
@@ -58,12 +58,7 @@ impl App {
 
     /// Registers a patient. Unless `confirmed_new` is set, a registration that looks like an
     /// existing patient is refused with the likely duplicates, so the front desk chooses.
-    pub async fn register_patient(
-        &self,
-        actor: &Actor,
-        input: &PatientInput,
-        confirmed_new: bool,
-    ) -> Result<PatientView> {
+    pub async fn register_patient(&self, actor: &Actor, input: &PatientInput, confirmed_new: bool) -> Result<PatientView> {
         self.authorize(actor, Action::RegisterPatient, None).await?;
         let data = input.validate(actor.today(self.now()))?;
         let mut tx = self.store.begin().await?;
@@ -74,28 +69,16 @@ impl App {
             }
         }
         let id = new_id();
-        let mrn = mrn_from_sequence(
-            u64::try_from(next_counter(&mut tx, &actor.practice_id, "mrn").await?).unwrap_or(0),
-        );
+        let mrn = mrn_from_sequence(u64::try_from(next_counter(&mut tx, &actor.practice_id, "mrn").await?).unwrap_or(0));
         let now = self.now_text();
         store::insert(&mut tx, &actor.practice_id, &id, &mrn, &data, &now).await?;
         reindex(&mut tx, &actor.practice_id, &id).await?;
         let row = store::get(&mut tx, &actor.practice_id, &id).await?;
-        let detail = if confirmed_new {
-            "registered after reviewing possible duplicates".into()
-        } else {
-            String::new()
-        };
+        let detail = if confirmed_new { "registered after reviewing possible duplicates".into() } else { String::new() };
         self.audit(
             &mut tx,
             actor,
-            AuditNote {
-                action: "patient.create",
-                patient_id: Some(&id),
-                record_type: "patient",
-                record_id: Some(&id),
-                detail,
-            },
+            AuditNote { action: "patient.create", patient_id: Some(&id), record_type: "patient", record_id: Some(&id), detail },
         )
         .await?;
         tx.commit().await?;
@@ -137,25 +120,14 @@ impl App {
         expected_version: i64,
         input: &PatientInput,
     ) -> Result<PatientView> {
-        self.authorize(actor, Action::EditPatient, Some(patient_id))
-            .await?;
+        self.authorize(actor, Action::EditPatient, Some(patient_id)).await?;
         let data = input.validate(actor.today(self.now()))?;
         let mut tx = self.store.begin().await?;
         let before = store::get(&mut tx, &actor.practice_id, patient_id).await?;
         if before.merged_into.is_some() {
-            return Err(AppError::Conflict(
-                "this record was merged into another patient; edit that one".into(),
-            ));
+            return Err(AppError::Conflict("this record was merged into another patient; edit that one".into()));
         }
-        store::update(
-            &mut tx,
-            &actor.practice_id,
-            patient_id,
-            expected_version,
-            &data,
-            &self.now_text(),
-        )
-        .await?;
+        store::update(&mut tx, &actor.practice_id, patient_id, expected_version, &data, &self.now_text()).await?;
         reindex(&mut tx, &actor.practice_id, patient_id).await?;
         let after = store::get(&mut tx, &actor.practice_id, patient_id).await?;
         let detail = changed_fields(&before, &after).join(", ");
@@ -177,8 +149,7 @@ impl App {
 
     /// The patient's chart: demographics and coverages. Every opening is audited.
     pub async fn patient_chart(&self, actor: &Actor, patient_id: &str) -> Result<ChartView> {
-        self.authorize(actor, Action::ReadPatient, Some(patient_id))
-            .await?;
+        self.authorize(actor, Action::ReadPatient, Some(patient_id)).await?;
         let mut tx = self.store.begin().await?;
         let row = store::get(&mut tx, &actor.practice_id, patient_id).await?;
         let coverages = store::coverages_of(&mut tx, &actor.practice_id, patient_id).await?;
@@ -196,15 +167,10 @@ impl App {
         .await?;
         tx.commit().await?;
         let today = self.today_text(actor);
-        let age = parse_date(&row.birth_date)
-            .map(|b| age_on(b, actor.today(self.now())))
-            .unwrap_or(0);
+        let age = parse_date(&row.birth_date).map(|b| age_on(b, actor.today(self.now()))).unwrap_or(0);
         Ok(ChartView {
             patient: PatientView::from(&row),
-            coverages: coverages
-                .iter()
-                .map(|c| CoverageView::from_row(c, &today))
-                .collect(),
+            coverages: coverages.iter().map(|c| CoverageView::from_row(c, &today)).collect(),
             age,
         })
     }
@@ -231,18 +197,10 @@ impl App {
             .collect();
         ranked.sort_by(|a, b| {
             b.0.cmp(&a.0).then_with(|| {
-                (&a.1.family_name, &a.1.given_name, &a.1.birth_date).cmp(&(
-                    &b.1.family_name,
-                    &b.1.given_name,
-                    &b.1.birth_date,
-                ))
+                (&a.1.family_name, &a.1.given_name, &a.1.birth_date).cmp(&(&b.1.family_name, &b.1.given_name, &b.1.birth_date))
             })
         });
-        let results: Vec<PatientSummary> = ranked
-            .into_iter()
-            .take(MAX_SEARCH_RESULTS)
-            .map(|(_, r)| PatientSummary::from(r))
-            .collect();
+        let results: Vec<PatientSummary> = ranked.into_iter().take(MAX_SEARCH_RESULTS).map(|(_, r)| PatientSummary::from(r)).collect();
         let detail: String = query.chars().take(100).collect();
         self.audit(
             &mut tx,
@@ -283,12 +241,7 @@ impl App {
 
     pub async fn count_patients(&self, actor: &Actor) -> Result<i64> {
         self.authorize(actor, Action::SearchPatients, None).await?;
-        let mut conn = self
-            .store
-            .pool()
-            .acquire()
-            .await
-            .map_err(StoreError::from)?;
+        let mut conn = self.store.pool().acquire().await.map_err(StoreError::from)?;
         Ok(store::count(&mut conn, &actor.practice_id).await?)
     }
 
@@ -301,8 +254,7 @@ impl App {
         front: Option<Upload>,
         back: Option<Upload>,
     ) -> Result<CoverageView> {
-        self.save_coverage(actor, patient_id, None, input, front, back)
-            .await
+        self.save_coverage(actor, patient_id, None, input, front, back).await
     }
 
     /// Changes a coverage (end it, correct a member id, add card images).
@@ -315,8 +267,7 @@ impl App {
         front: Option<Upload>,
         back: Option<Upload>,
     ) -> Result<CoverageView> {
-        self.save_coverage(actor, patient_id, Some(coverage_id), input, front, back)
-            .await
+        self.save_coverage(actor, patient_id, Some(coverage_id), input, front, back).await
     }
 
     async fn save_coverage(
@@ -328,8 +279,7 @@ impl App {
         front: Option<Upload>,
         back: Option<Upload>,
     ) -> Result<CoverageView> {
-        self.authorize(actor, Action::EditCoverage, Some(patient_id))
-            .await?;
+        self.authorize(actor, Action::EditCoverage, Some(patient_id)).await?;
         let mut errors = ValidationErrors::new();
         let data = match input.validate(actor.today(self.now())) {
             Ok(d) => Some(d),
@@ -346,19 +296,10 @@ impl App {
         let mut tx = self.store.begin().await?;
         let patient = store::get(&mut tx, &actor.practice_id, patient_id).await?;
         if patient.merged_into.is_some() {
-            return Err(AppError::Conflict(
-                "this record was merged into another patient".into(),
-            ));
+            return Err(AppError::Conflict("this record was merged into another patient".into()));
         }
-        if medoffice_store::practice::get_payer(&mut tx, &actor.practice_id, &data.payer_id)
-            .await
-            .is_err()
-        {
-            return Err(ValidationErrors::single(
-                "payer_id",
-                "choose an insurance company from the practice's list",
-            )
-            .into());
+        if medoffice_store::practice::get_payer(&mut tx, &actor.practice_id, &data.payer_id).await.is_err() {
+            return Err(ValidationErrors::single("payer_id", "choose an insurance company from the practice's list").into());
         }
         let existing = store::coverages_of(&mut tx, &actor.practice_id, patient_id).await?;
         if let Some(id) = coverage_id {
@@ -375,11 +316,7 @@ impl App {
                     payer_name: c.payer_name.clone(),
                     priority: u8::try_from(c.coverage.priority).ok()?,
                     start_date: parse_date(&c.coverage.start_date).ok()?,
-                    end_date: c
-                        .coverage
-                        .end_date
-                        .as_deref()
-                        .and_then(|d| parse_date(d).ok()),
+                    end_date: c.coverage.end_date.as_deref().and_then(|d| parse_date(d).ok()),
                 })
             })
             .collect();
@@ -395,71 +332,33 @@ impl App {
         let now = self.now_text();
         let (id, action) = match coverage_id {
             Some(id) => {
-                store::update_coverage(
-                    &mut tx,
-                    &actor.practice_id,
-                    id,
-                    &data,
-                    front_id.as_deref(),
-                    back_id.as_deref(),
-                    &now,
-                )
-                .await?;
+                store::update_coverage(&mut tx, &actor.practice_id, id, &data, front_id.as_deref(), back_id.as_deref(), &now).await?;
                 (id.to_string(), "coverage.update")
             }
             None => {
                 let id = new_id();
-                store::insert_coverage(
-                    &mut tx,
-                    &actor.practice_id,
-                    &id,
-                    patient_id,
-                    &data,
-                    front_id.as_deref(),
-                    back_id.as_deref(),
-                    &now,
-                )
-                .await?;
+                store::insert_coverage(&mut tx, &actor.practice_id, &id, patient_id, &data, front_id.as_deref(), back_id.as_deref(), &now)
+                    .await?;
                 (id, "coverage.create")
             }
         };
         reindex(&mut tx, &actor.practice_id, patient_id).await?;
         let saved = store::get_coverage(&mut tx, &actor.practice_id, &id).await?;
-        let detail = format!(
-            "{} {} member {}",
-            saved.payer_name, data.priority, data.member_id
-        );
+        let detail = format!("{} {} member {}", saved.payer_name, data.priority, data.member_id);
         self.audit(
             &mut tx,
             actor,
-            AuditNote {
-                action,
-                patient_id: Some(patient_id),
-                record_type: "coverage",
-                record_id: Some(&id),
-                detail,
-            },
+            AuditNote { action, patient_id: Some(patient_id), record_type: "coverage", record_id: Some(&id), detail },
         )
         .await?;
         tx.commit().await?;
         Ok(CoverageView::from_row(&saved, &self.today_text(actor)))
     }
 
-    fn check_upload(
-        &self,
-        upload: Option<Upload>,
-        field: &str,
-        errors: &mut ValidationErrors,
-    ) -> Option<(Upload, &'static str)> {
+    fn check_upload(&self, upload: Option<Upload>, field: &str, errors: &mut ValidationErrors) -> Option<(Upload, &'static str)> {
         let upload = upload.filter(|u| !u.bytes.is_empty())?;
         if upload.bytes.len() > self.config.max_upload_bytes {
-            errors.add(
-                field,
-                format!(
-                    "the file is larger than {} MB",
-                    self.config.max_upload_bytes / (1024 * 1024)
-                ),
-            );
+            errors.add(field, format!("the file is larger than {} MB", self.config.max_upload_bytes / (1024 * 1024)));
             return None;
         }
         match sniff_image(&upload.bytes) {
@@ -472,12 +371,7 @@ impl App {
     }
 
     /// Writes the bytes to the blob store, then records them in the transaction.
-    async fn store_blob(
-        &self,
-        conn: &mut Connection,
-        actor: &Actor,
-        (upload, content_type): (Upload, &'static str),
-    ) -> Result<String> {
+    async fn store_blob(&self, conn: &mut Connection, actor: &Actor, (upload, content_type): (Upload, &'static str)) -> Result<String> {
         let id = new_id();
         let key = format!("{}/{id}", actor.practice_id);
         self.blobs.put(&key, &upload.bytes).await?;
@@ -498,18 +392,12 @@ impl App {
     }
 
     /// A card image of a coverage: its content type and bytes. Audited as a read of the patient.
-    pub async fn card_image(
-        &self,
-        actor: &Actor,
-        coverage_id: &str,
-        side: CardSide,
-    ) -> Result<(String, Vec<u8>)> {
+    pub async fn card_image(&self, actor: &Actor, coverage_id: &str, side: CardSide) -> Result<(String, Vec<u8>)> {
         let mut tx = self.store.begin().await?;
         let coverage = store::get_coverage(&mut tx, &actor.practice_id, coverage_id).await?;
         let patient_id = coverage.coverage.patient_id.clone();
         drop(tx);
-        self.authorize(actor, Action::ReadPatient, Some(&patient_id))
-            .await?;
+        self.authorize(actor, Action::ReadPatient, Some(&patient_id)).await?;
         let blob_id = match side {
             CardSide::Front => coverage.coverage.card_front_blob_id.clone(),
             CardSide::Back => coverage.coverage.card_back_blob_id.clone(),
@@ -519,10 +407,7 @@ impl App {
         let blob = blobs::get(&mut tx, &actor.practice_id, &blob_id).await?;
         let bytes = self.blobs.get(&blob.storage_key).await?;
         if hex::encode(Sha256::digest(&bytes)) != blob.sha256 {
-            return Err(AppError::Internal(format!(
-                "stored file {} is damaged (its hash does not match)",
-                blob.id
-            )));
+            return Err(AppError::Internal(format!("stored file {} is damaged (its hash does not match)", blob.id)));
         }
         self.audit(
             &mut tx,
@@ -542,44 +427,20 @@ impl App {
 
     /// Folds the record `merged_id` into `survivor_id` (an admin's decision after a duplicate
     /// was registered): coverages move over, the merged record is kept but hidden, all audited.
-    pub async fn merge_patients(
-        &self,
-        actor: &Actor,
-        survivor_id: &str,
-        merged_id: &str,
-    ) -> Result<PatientView> {
-        self.authorize(actor, Action::MergePatients, Some(merged_id))
-            .await?;
+    pub async fn merge_patients(&self, actor: &Actor, survivor_id: &str, merged_id: &str) -> Result<PatientView> {
+        self.authorize(actor, Action::MergePatients, Some(merged_id)).await?;
         if survivor_id == merged_id {
-            return Err(
-                ValidationErrors::single("merged_id", "choose two different patients").into(),
-            );
+            return Err(ValidationErrors::single("merged_id", "choose two different patients").into());
         }
         let mut tx = self.store.begin().await?;
         let survivor = store::get(&mut tx, &actor.practice_id, survivor_id).await?;
         let merged = store::get(&mut tx, &actor.practice_id, merged_id).await?;
         if survivor.merged_into.is_some() {
-            return Err(ValidationErrors::single(
-                "survivor_id",
-                "that record was itself merged into another",
-            )
-            .into());
+            return Err(ValidationErrors::single("survivor_id", "that record was itself merged into another").into());
         }
-        let moved = store::merge(
-            &mut tx,
-            &actor.practice_id,
-            &new_id(),
-            survivor_id,
-            merged_id,
-            &actor.user_id,
-            &self.now_text(),
-        )
-        .await?;
+        let moved = store::merge(&mut tx, &actor.practice_id, &new_id(), survivor_id, merged_id, &actor.user_id, &self.now_text()).await?;
         reindex(&mut tx, &actor.practice_id, survivor_id).await?;
-        let detail = format!(
-            "MRN {} merged into MRN {}; {moved} coverage(s) moved",
-            merged.mrn, survivor.mrn
-        );
+        let detail = format!("MRN {} merged into MRN {}; {moved} coverage(s) moved", merged.mrn, survivor.mrn);
         self.audit(
             &mut tx,
             actor,
@@ -622,16 +483,10 @@ async fn find_duplicates(
         .iter()
         .filter(|r| Some(r.id.as_str()) != except_id)
         .filter_map(|r| {
-            let probe = DuplicateProbe {
-                family_name: &r.family_name,
-                given_name: &r.given_name,
-                birth_date: data.birth_date,
-                phones: r.phones(),
-            };
-            likely_duplicate(data, &probe).map(|reason| DuplicateCandidate {
-                patient: PatientSummary::from(r),
-                reason: reason.explain().to_string(),
-            })
+            let probe =
+                DuplicateProbe { family_name: &r.family_name, given_name: &r.given_name, birth_date: data.birth_date, phones: r.phones() };
+            likely_duplicate(data, &probe)
+                .map(|reason| DuplicateCandidate { patient: PatientSummary::from(r), reason: reason.explain().to_string() })
         })
         .take(20)
         .collect())
@@ -654,11 +509,8 @@ fn tokens_of_row(r: &PatientRow, member_ids: &[String]) -> Vec<String> {
 /// Recomputes a patient's search tokens from the stored row and coverages.
 async fn reindex(conn: &mut Connection, practice_id: &str, patient_id: &str) -> Result<()> {
     let row = store::get(conn, practice_id, patient_id).await?;
-    let member_ids: Vec<String> = store::coverages_of(conn, practice_id, patient_id)
-        .await?
-        .into_iter()
-        .map(|c| c.coverage.member_id)
-        .collect();
+    let member_ids: Vec<String> =
+        store::coverages_of(conn, practice_id, patient_id).await?.into_iter().map(|c| c.coverage.member_id).collect();
     let tokens = tokens_of_row(&row, &member_ids);
     store::replace_tokens(conn, practice_id, patient_id, &tokens).await?;
     Ok(())
@@ -670,11 +522,7 @@ fn changed_fields(before: &PatientRow, after: &PatientRow) -> Vec<&'static str> 
     let a = serde_json::to_value(after).unwrap_or_default();
     let skip = ["version", "updated_at"];
     match (b.as_object(), a.as_object()) {
-        (Some(bo), Some(ao)) => FIELD_NAMES
-            .iter()
-            .copied()
-            .filter(|f| !skip.contains(f) && bo.get(*f) != ao.get(*f))
-            .collect(),
+        (Some(bo), Some(ao)) => FIELD_NAMES.iter().copied().filter(|f| !skip.contains(f) && bo.get(*f) != ao.get(*f)).collect(),
         _ => Vec::new(),
     }
 }

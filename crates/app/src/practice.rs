@@ -20,20 +20,13 @@ pub enum Bootstrap {
 impl App {
     /// On a database with no users, creates the practice and the `admin` user. The password is
     /// `admin_password` if given, else a random one returned to be printed once.
-    pub async fn bootstrap(
-        &self,
-        practice_name: &str,
-        admin_password: Option<&str>,
-    ) -> Result<Bootstrap> {
+    pub async fn bootstrap(&self, practice_name: &str, admin_password: Option<&str>) -> Result<Bootstrap> {
         let mut tx = self.store.begin().await?;
         if users::count_all(&mut tx).await? > 0 {
             return Ok(Bootstrap::AlreadySetUp);
         }
         let generated = admin_password.is_none().then(generated_password);
-        let password = admin_password
-            .map(str::to_string)
-            .or(generated.clone())
-            .unwrap_or_default();
+        let password = admin_password.map(str::to_string).or(generated.clone()).unwrap_or_default();
         let now = self.now_text();
         let existing = practice::list(&mut tx).await?;
         let practice_id = match existing.first() {
@@ -54,14 +47,7 @@ impl App {
                 p.id
             }
         };
-        let admin = crate::auth::new_user_row(
-            &practice_id,
-            "admin",
-            "Office manager",
-            "admin",
-            &password,
-            &now,
-        )?;
+        let admin = crate::auth::new_user_row(&practice_id, "admin", "Office manager", "admin", &password, &now)?;
         users::insert(&mut tx, &admin).await?;
         medoffice_store::audit::append(
             &mut tx,
@@ -78,65 +64,33 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        Ok(Bootstrap::Created {
-            generated_password: generated,
-        })
+        Ok(Bootstrap::Created { generated_password: generated })
     }
 
     /// Whether any practice exists (the demo refuses a database that has one).
     pub async fn has_practice(&self) -> Result<bool> {
-        let mut conn = self
-            .store
-            .pool()
-            .acquire()
-            .await
-            .map_err(StoreError::from)?;
+        let mut conn = self.store.pool().acquire().await.map_err(StoreError::from)?;
         Ok(!practice::list(&mut conn).await?.is_empty())
     }
 
     pub async fn list_payers(&self, actor: &Actor) -> Result<Vec<PayerView>> {
-        self.authorize(actor, Action::ReadPracticeLists, None)
-            .await?;
-        let mut conn = self
-            .store
-            .pool()
-            .acquire()
-            .await
-            .map_err(StoreError::from)?;
+        self.authorize(actor, Action::ReadPracticeLists, None).await?;
+        let mut conn = self.store.pool().acquire().await.map_err(StoreError::from)?;
         let rows = practice::list_payers(&mut conn, &actor.practice_id).await?;
         Ok(rows
             .into_iter()
-            .map(|p| PayerView {
-                id: p.id,
-                name: p.name,
-                payer_code: p.payer_code,
-                claim_filing_indicator: p.claim_filing_indicator,
-            })
+            .map(|p| PayerView { id: p.id, name: p.name, payer_code: p.payer_code, claim_filing_indicator: p.claim_filing_indicator })
             .collect())
     }
 
     pub async fn list_providers(&self, actor: &Actor) -> Result<Vec<ProviderView>> {
-        self.authorize(actor, Action::ReadPracticeLists, None)
-            .await?;
-        let mut conn = self
-            .store
-            .pool()
-            .acquire()
-            .await
-            .map_err(StoreError::from)?;
+        self.authorize(actor, Action::ReadPracticeLists, None).await?;
+        let mut conn = self.store.pool().acquire().await.map_err(StoreError::from)?;
         let rows = practice::list_providers(&mut conn, &actor.practice_id).await?;
         Ok(rows
             .into_iter()
             .map(|p| ProviderView {
-                name: format!(
-                    "{} {}{}",
-                    p.given_name,
-                    p.family_name,
-                    p.credentials
-                        .as_ref()
-                        .map(|c| format!(", {c}"))
-                        .unwrap_or_default()
-                ),
+                name: format!("{} {}{}", p.given_name, p.family_name, p.credentials.as_ref().map(|c| format!(", {c}")).unwrap_or_default()),
                 id: p.id,
                 family_name: p.family_name,
                 given_name: p.given_name,
@@ -154,7 +108,5 @@ pub fn generated_password() -> String {
     use rand::Rng;
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::rng();
-    (0..20)
-        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
-        .collect()
+    (0..20).map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())])).collect()
 }

@@ -37,10 +37,7 @@ impl AddressView {
     pub fn one_line(&self) -> String {
         let mut parts = vec![self.line1.clone()];
         parts.extend(self.line2.clone());
-        parts.push(format!(
-            "{}, {} {}",
-            self.city, self.state, self.postal_code
-        ));
+        parts.push(format!("{}, {} {}", self.city, self.state, self.postal_code));
         parts.join(", ")
     }
 }
@@ -106,11 +103,7 @@ pub struct PatientView {
 }
 
 fn phone_display(digits: &Option<String>) -> Option<String> {
-    digits.as_deref().map(|d| {
-        Phone::parse(d)
-            .map(|p| p.display())
-            .unwrap_or_else(|_| d.to_string())
-    })
+    digits.as_deref().map(|d| Phone::parse(d).map(|p| p.display()).unwrap_or_else(|_| d.to_string()))
 }
 
 impl From<&PatientRow> for PatientView {
@@ -135,21 +128,12 @@ impl From<&PatientRow> for PatientView {
             email: r.email.clone(),
             preferred_contact: r.preferred_contact.clone(),
             language: r.language.clone(),
-            address: AddressView::from_parts(
-                &r.address_line1,
-                &r.address_line2,
-                &r.city,
-                &r.state,
-                &r.postal_code,
-            ),
-            emergency_contact: r
-                .emergency_contact_name
-                .as_ref()
-                .map(|name| EmergencyContactView {
-                    name: name.clone(),
-                    relationship: r.emergency_contact_relationship.clone(),
-                    phone: phone_display(&r.emergency_contact_phone).unwrap_or_default(),
-                }),
+            address: AddressView::from_parts(&r.address_line1, &r.address_line2, &r.city, &r.state, &r.postal_code),
+            emergency_contact: r.emergency_contact_name.as_ref().map(|name| EmergencyContactView {
+                name: name.clone(),
+                relationship: r.emergency_contact_relationship.clone(),
+                phone: phone_display(&r.emergency_contact_phone).unwrap_or_default(),
+            }),
             guarantor: match (&r.guarantor_family_name, &r.guarantor_given_name) {
                 (Some(f), Some(g)) => Some(GuarantorView {
                     family_name: f.clone(),
@@ -243,8 +227,7 @@ impl CoverageView {
             copay_display: Money::from_cents(r.copay_cents).to_string(),
             start_date: r.start_date.clone(),
             end_date: r.end_date.clone(),
-            active: r.start_date.as_str() <= today
-                && r.end_date.as_deref().is_none_or(|end| end >= today),
+            active: r.start_date.as_str() <= today && r.end_date.as_deref().is_none_or(|end| end >= today),
             card_front_blob_id: r.card_front_blob_id.clone(),
             card_back_blob_id: r.card_back_blob_id.clone(),
         }

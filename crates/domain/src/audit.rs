@@ -91,31 +91,20 @@ pub struct BrokenLink {
 
 /// Walks one practice's records in `seq` order. `prev` is the last verified record's (seq, hash),
 /// or `None` at the start. Returns the record's own (seq, hash) to pass on.
-pub fn verify_next(
-    prev: Option<(i64, &str)>,
-    record: &AuditRecord,
-) -> Result<(i64, String), BrokenLink> {
-    let broken = |reason: String| BrokenLink {
-        practice_id: record.practice_id.clone(),
-        seq: record.seq,
-        reason,
-    };
+pub fn verify_next(prev: Option<(i64, &str)>, record: &AuditRecord) -> Result<(i64, String), BrokenLink> {
+    let broken = |reason: String| BrokenLink { practice_id: record.practice_id.clone(), seq: record.seq, reason };
     let (expected_seq, expected_prev) = match prev {
         Some((seq, hash)) => (seq + 1, hash),
         None => (1, GENESIS_HASH),
     };
     if record.seq != expected_seq {
-        return Err(broken(format!(
-            "expected record #{expected_seq} (a record is missing or out of order)"
-        )));
+        return Err(broken(format!("expected record #{expected_seq} (a record is missing or out of order)")));
     }
     if record.prev_hash != expected_prev {
         return Err(broken("it does not chain to the record before it".into()));
     }
     if record.compute_hash() != record.hash {
-        return Err(broken(
-            "its content does not match its hash (it was changed)".into(),
-        ));
+        return Err(broken("its content does not match its hash (it was changed)".into()));
     }
     Ok((record.seq, record.hash.clone()))
 }
@@ -154,10 +143,7 @@ mod tests {
     fn verify(records: &[AuditRecord]) -> Result<usize, BrokenLink> {
         let mut prev: Option<(i64, String)> = None;
         for r in records {
-            prev = Some(verify_next(
-                prev.as_ref().map(|(s, h)| (*s, h.as_str())),
-                r,
-            )?);
+            prev = Some(verify_next(prev.as_ref().map(|(s, h)| (*s, h.as_str())), r)?);
         }
         Ok(records.len())
     }

@@ -3,9 +3,7 @@
 /// Whether `npi` is a 10-digit National Provider Identifier whose last digit is the Luhn check
 /// digit computed with the `80840` prefix (CMS's rule; X12 NM109 with qualifier XX).
 pub fn is_valid_npi(npi: &str) -> bool {
-    npi.len() == 10
-        && npi.chars().all(|c| c.is_ascii_digit())
-        && npi_check_digit(&npi[..9]) == Some(npi.as_bytes()[9] - b'0')
+    npi.len() == 10 && npi.chars().all(|c| c.is_ascii_digit()) && npi_check_digit(&npi[..9]) == Some(npi.as_bytes()[9] - b'0')
 }
 
 /// The check digit for the first nine digits of an NPI; `None` for anything but nine digits.
@@ -13,9 +11,7 @@ pub fn npi_check_digit(first_nine: &str) -> Option<u8> {
     if first_nine.len() != 9 || !first_nine.chars().all(|c| c.is_ascii_digit()) {
         return None;
     }
-    Some(crate::patients::luhn_check_digit(&format!(
-        "80840{first_nine}"
-    )))
+    Some(crate::patients::luhn_check_digit(&format!("80840{first_nine}")))
 }
 
 /// An NPI from nine digits (for demo and generated data).

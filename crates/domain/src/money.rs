@@ -4,9 +4,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// An amount of US dollars in cents. Negative amounts are allowed (credits, refunds).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Money(i64);
 
@@ -41,38 +39,20 @@ impl Money {
             None => (digits.clone(), String::new()),
         };
         let all_digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
-        if (whole.is_empty() && fraction.is_empty())
-            || !all_digits(&whole)
-            || !all_digits(&fraction)
-        {
+        if (whole.is_empty() && fraction.is_empty()) || !all_digits(&whole) || !all_digits(&fraction) {
             return Err(format!("'{}' is not an amount, e.g. 25.00", text.trim()));
         }
         if fraction.len() > 2 {
             return Err("an amount has at most two decimals (cents)".into());
         }
-        let whole_value: i64 = if whole.is_empty() {
-            0
-        } else {
-            whole
-                .parse()
-                .map_err(|_| "the amount is too large".to_string())?
-        };
+        let whole_value: i64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| "the amount is too large".to_string())? };
         let cents_part: i64 = match fraction.len() {
             0 => 0,
-            1 => {
-                fraction
-                    .parse::<i64>()
-                    .map_err(|_| "bad cents".to_string())?
-                    * 10
-            }
-            _ => fraction
-                .parse::<i64>()
-                .map_err(|_| "bad cents".to_string())?,
+            1 => fraction.parse::<i64>().map_err(|_| "bad cents".to_string())? * 10,
+            _ => fraction.parse::<i64>().map_err(|_| "bad cents".to_string())?,
         };
-        let cents = whole_value
-            .checked_mul(100)
-            .and_then(|c| c.checked_add(cents_part))
-            .ok_or_else(|| "the amount is too large".to_string())?;
+        let cents =
+            whole_value.checked_mul(100).and_then(|c| c.checked_add(cents_part)).ok_or_else(|| "the amount is too large".to_string())?;
         Ok(Money(if negative { -cents } else { cents }))
     }
 }

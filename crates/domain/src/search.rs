@@ -36,19 +36,13 @@ fn fold_char(c: char) -> Option<char> {
 
 /// The words of a name: split at spaces and hyphens; apostrophes and periods vanish (`O'Brien` is `obrien`).
 pub fn name_words(name: &str) -> Vec<String> {
-    name.split(|c: char| c.is_whitespace() || c == '-')
-        .map(normalize)
-        .filter(|w| !w.is_empty())
-        .collect()
+    name.split(|c: char| c.is_whitespace() || c == '-').map(normalize).filter(|w| !w.is_empty()).collect()
 }
 
 /// A Soundex-like key in which the first letter is coded too, so `Catherine` and `Katherine`,
 /// `Smith` and `Schmidt`, `Jonson` and `Johnson` share a key. Four characters.
 pub fn phonetic_key(word: &str) -> String {
-    let letters: Vec<char> = normalize(word)
-        .chars()
-        .filter(|c| c.is_ascii_alphabetic())
-        .collect();
+    let letters: Vec<char> = normalize(word).chars().filter(|c| c.is_ascii_alphabetic()).collect();
     let code = |c: char| match c {
         'b' | 'f' | 'p' | 'v' => '1',
         'c' | 'g' | 'j' | 'k' | 'q' | 's' | 'x' | 'z' => '2',
@@ -150,34 +144,18 @@ pub const MAX_QUERY_WORDS: usize = 6;
 
 /// Splits a query into words and says which tokens each word matches. Empty for a blank query.
 pub fn parse_query(query: &str) -> Vec<WordMatch> {
-    query
-        .split(|c: char| c.is_whitespace() || c == ',')
-        .filter(|w| !w.is_empty())
-        .take(MAX_QUERY_WORDS)
-        .filter_map(word_match)
-        .collect()
+    query.split(|c: char| c.is_whitespace() || c == ',').filter(|w| !w.is_empty()).take(MAX_QUERY_WORDS).filter_map(word_match).collect()
 }
 
 fn word_match(raw: &str) -> Option<WordMatch> {
-    let mut m = WordMatch {
-        word: raw.to_string(),
-        prefixes: Vec::new(),
-        exacts: Vec::new(),
-    };
+    let mut m = WordMatch { word: raw.to_string(), prefixes: Vec::new(), exacts: Vec::new() };
     if let Some(date) = typed_date(raw) {
         m.exacts.push(format!("d:{}", date.format("%Y%m%d")));
     }
-    let mostly_digits = raw
-        .chars()
-        .all(|c| c.is_ascii_digit() || "()-./+".contains(c))
-        && raw.chars().any(|c| c.is_ascii_digit());
+    let mostly_digits = raw.chars().all(|c| c.is_ascii_digit() || "()-./+".contains(c)) && raw.chars().any(|c| c.is_ascii_digit());
     if mostly_digits {
         let digits: String = raw.chars().filter(|c| c.is_ascii_digit()).collect();
-        let digits = if digits.len() == 11 && digits.starts_with('1') {
-            digits[1..].to_string()
-        } else {
-            digits
-        };
+        let digits = if digits.len() == 11 && digits.starts_with('1') { digits[1..].to_string() } else { digits };
         if digits.len() >= 3 {
             m.prefixes.push(format!("p:{digits}"));
             m.prefixes.push(format!("m:{digits}"));
@@ -209,9 +187,7 @@ fn typed_date(raw: &str) -> Option<NaiveDate> {
     if raw.len() < 8 {
         return None;
     }
-    formats
-        .iter()
-        .find_map(|f| NaiveDate::parse_from_str(raw, f).ok())
+    formats.iter().find_map(|f| NaiveDate::parse_from_str(raw, f).ok())
 }
 
 /// The smallest string greater than every string that starts with `prefix`; for range scans
@@ -227,13 +203,8 @@ pub fn rank(words: &[WordMatch], tokens: &[String]) -> u32 {
         .iter()
         .map(|w| {
             let exact = w.prefixes.iter().any(|p| tokens.iter().any(|t| t == p))
-                || w.exacts
-                    .iter()
-                    .any(|e| !e.starts_with("s:") && tokens.contains(e));
-            let prefix = w
-                .prefixes
-                .iter()
-                .any(|p| tokens.iter().any(|t| t.starts_with(p.as_str())));
+                || w.exacts.iter().any(|e| !e.starts_with("s:") && tokens.contains(e));
+            let prefix = w.prefixes.iter().any(|p| tokens.iter().any(|t| t.starts_with(p.as_str())));
             let sound = w.exacts.iter().any(|e| tokens.contains(e));
             if exact {
                 3
@@ -253,18 +224,12 @@ mod tests {
     use super::*;
 
     fn tokens_of(name: &str, given: &str) -> Vec<String> {
-        index_tokens(&Indexable {
-            names: vec![name, given],
-            ..Default::default()
-        })
+        index_tokens(&Indexable { names: vec![name, given], ..Default::default() })
     }
 
     fn matches(words: &[WordMatch], tokens: &[String]) -> bool {
         words.iter().all(|w| {
-            w.exacts.iter().any(|e| tokens.contains(e))
-                || w.prefixes
-                    .iter()
-                    .any(|p| tokens.iter().any(|t| t.starts_with(p.as_str())))
+            w.exacts.iter().any(|e| tokens.contains(e)) || w.prefixes.iter().any(|p| tokens.iter().any(|t| t.starts_with(p.as_str())))
         })
     }
 
@@ -309,17 +274,7 @@ mod tests {
             mrn: "00000420",
             member_ids: vec!["XZB-99812"],
         });
-        for q in [
-            "(555) 201-3344",
-            "201-3344",
-            "555201",
-            "3/14/1985",
-            "1985-03-14",
-            "03141985",
-            "0000042",
-            "xzb998",
-            "doe 3/14/1985",
-        ] {
+        for q in ["(555) 201-3344", "201-3344", "555201", "3/14/1985", "1985-03-14", "03141985", "0000042", "xzb998", "doe 3/14/1985"] {
             assert!(matches(&parse_query(q), &tokens), "query {q} should match");
         }
         assert!(!matches(&parse_query("3/15/1985"), &tokens));

@@ -16,13 +16,7 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
-        Role::Admin,
-        Role::FrontDesk,
-        Role::Biller,
-        Role::Bookkeeper,
-        Role::Provider,
-    ];
+    pub const ALL: [Role; 5] = [Role::Admin, Role::FrontDesk, Role::Biller, Role::Bookkeeper, Role::Provider];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -76,11 +70,7 @@ impl FromStr for Role {
         Role::ALL
             .into_iter()
             .find(|r| r.as_str() == s.trim())
-            .ok_or_else(|| {
-                format!(
-                    "unknown role '{s}': use one of admin, front_desk, biller, bookkeeper, provider"
-                )
-            })
+            .ok_or_else(|| format!("unknown role '{s}': use one of admin, front_desk, biller, bookkeeper, provider"))
     }
 }
 
@@ -114,9 +104,7 @@ pub fn check_password_policy(password: &str) -> Result<(), String> {
 /// A username: 2 to 64 characters of lowercase letters, digits, `.`, `_` and `-`.
 pub fn parse_username(text: &str) -> Result<String, String> {
     let name = text.trim().to_lowercase();
-    let ok_chars = name
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
+    let ok_chars = name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
     if name.len() < 2 || name.len() > 64 || !ok_chars {
         return Err("a username has 2 to 64 letters, digits, '.', '_' or '-'".into());
     }

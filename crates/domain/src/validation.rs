@@ -30,10 +30,7 @@ impl ValidationErrors {
     }
 
     pub fn add(&mut self, field: &str, message: impl Into<String>) {
-        self.errors.push(FieldError {
-            field: field.to_string(),
-            message: message.into(),
-        });
+        self.errors.push(FieldError { field: field.to_string(), message: message.into() });
     }
 
     pub fn is_empty(&self) -> bool {
@@ -42,28 +39,17 @@ impl ValidationErrors {
 
     /// The message for a field, if it has one (forms show it next to the field).
     pub fn for_field(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
+        self.errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
     }
 
     /// Turns the collection into a `Result`: `Ok(value)` when no error was added.
     pub fn into_result<T>(self, value: T) -> Result<T, ValidationErrors> {
-        if self.errors.is_empty() {
-            Ok(value)
-        } else {
-            Err(self)
-        }
+        if self.errors.is_empty() { Ok(value) } else { Err(self) }
     }
 
     /// One line naming every field at fault, for the CLI and logs.
     pub fn summary(&self) -> String {
-        self.errors
-            .iter()
-            .map(|e| format!("{}: {}", e.field, e.message))
-            .collect::<Vec<_>>()
-            .join("; ")
+        self.errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
     }
 
     /// Records the error of a parse step and returns its value when it succeeded.
@@ -80,10 +66,7 @@ impl ValidationErrors {
     /// Merges errors of a nested input under a prefix (`guarantor.` + `phone`).
     pub fn extend_prefixed(&mut self, prefix: &str, other: ValidationErrors) {
         for e in other.errors {
-            self.errors.push(FieldError {
-                field: format!("{prefix}{}", e.field),
-                message: e.message,
-            });
+            self.errors.push(FieldError { field: format!("{prefix}{}", e.field), message: e.message });
         }
     }
 }
@@ -91,11 +74,7 @@ impl ValidationErrors {
 /// Trims and collapses inner whitespace; `None` for an empty result.
 pub fn clean(text: &str) -> Option<String> {
     let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if joined.is_empty() {
-        None
-    } else {
-        Some(joined)
-    }
+    if joined.is_empty() { None } else { Some(joined) }
 }
 
 #[cfg(test)]

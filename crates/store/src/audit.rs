@@ -63,12 +63,10 @@ impl From<AuditRow> for AuditRecord {
 pub async fn append(conn: &mut AnyConnection, e: NewAuditEvent) -> Result<AuditRecord> {
     // Advancing the head first takes its row lock on PostgreSQL, so concurrent transactions of
     // one practice append one after the other and the chain never forks.
-    let head: Option<(i64, String)> = sqlx::query_as(
-        "UPDATE audit_head SET seq = seq + 1 WHERE practice_id = $1 RETURNING seq, hash",
-    )
-    .bind(&e.practice_id)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let head: Option<(i64, String)> = sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE practice_id = $1 RETURNING seq, hash")
+        .bind(&e.practice_id)
+        .fetch_optional(&mut *conn)
+        .await?;
     let (seq, prev_hash) = match head {
         Some((seq, hash)) => (seq, hash),
         None => {
@@ -139,12 +137,7 @@ pub struct AuditFilter {
 }
 
 /// Newest first, at most `limit` records.
-pub async fn list(
-    conn: &mut AnyConnection,
-    practice_id: &str,
-    f: &AuditFilter,
-    limit: i64,
-) -> Result<Vec<AuditRecord>> {
+pub async fn list(conn: &mut AnyConnection, practice_id: &str, f: &AuditFilter, limit: i64) -> Result<Vec<AuditRecord>> {
     let rows: Vec<AuditRow> = sqlx::query_as(
         "SELECT * FROM audit_event WHERE practice_id = $1 \
          AND ($2 IS NULL OR username = $2) \
@@ -170,29 +163,17 @@ pub async fn list(
 }
 
 /// One page of a practice's chain in order, for the verifier: records with seq > `after_seq`.
-pub async fn chain_page(
-    conn: &mut AnyConnection,
-    practice_id: &str,
-    after_seq: i64,
-    limit: i64,
-) -> Result<Vec<AuditRecord>> {
-    let rows: Vec<AuditRow> = sqlx::query_as(
-        "SELECT * FROM audit_event WHERE practice_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-    )
-    .bind(practice_id)
-    .bind(after_seq)
-    .bind(limit)
-    .fetch_all(conn)
-    .await?;
+pub async fn chain_page(conn: &mut AnyConnection, practice_id: &str, after_seq: i64, limit: i64) -> Result<Vec<AuditRecord>> {
+    let rows: Vec<AuditRow> = sqlx::query_as("SELECT * FROM audit_event WHERE practice_id = $1 AND seq > $2 ORDER BY seq LIMIT $3")
+        .bind(practice_id)
+        .bind(after_seq)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?;
     Ok(rows.into_iter().map(AuditRecord::from).collect())
 }
 
 /// The head of a practice's chain: (last seq, last hash), if it has records.
 pub async fn head(conn: &mut AnyConnection, practice_id: &str) -> Result<Option<(i64, String)>> {
-    Ok(
-        sqlx::query_as("SELECT seq, hash FROM audit_head WHERE practice_id = $1")
-            .bind(practice_id)
-            .fetch_optional(conn)
-            .await?,
-    )
+    Ok(sqlx::query_as("SELECT seq, hash FROM audit_head WHERE practice_id = $1").bind(practice_id).fetch_optional(conn).await?)
 }

@@ -17,16 +17,18 @@ pub struct BlobRow {
 }
 
 pub async fn insert(conn: &mut AnyConnection, b: &BlobRow) -> Result<()> {
-    sqlx::query("INSERT INTO blob (practice_id, id, content_type, size_bytes, sha256, storage_key, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-        .bind(&b.practice_id)
-        .bind(&b.id)
-        .bind(&b.content_type)
-        .bind(b.size_bytes)
-        .bind(&b.sha256)
-        .bind(&b.storage_key)
-        .bind(&b.created_at)
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO blob (practice_id, id, content_type, size_bytes, sha256, storage_key, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&b.practice_id)
+    .bind(&b.id)
+    .bind(&b.content_type)
+    .bind(b.size_bytes)
+    .bind(&b.sha256)
+    .bind(&b.storage_key)
+    .bind(&b.created_at)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -56,9 +58,7 @@ impl FileBlobStore {
     }
 
     fn path_of(&self, key: &str) -> Result<PathBuf> {
-        let safe = |part: &str| {
-            !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        };
+        let safe = |part: &str| !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
         match key.split_once('/') {
             Some((a, b)) if safe(a) && safe(b) => Ok(self.root.join(a).join(b)),
             _ => Err(StoreError::Corrupt(format!("invalid blob key '{key}'"))),
@@ -81,8 +81,7 @@ impl FileBlobStore {
 
     pub async fn get(&self, key: &str) -> Result<Vec<u8>> {
         let path = self.path_of(key)?;
-        std::fs::read(&path)
-            .map_err(|e| StoreError::Corrupt(format!("cannot read file {key}: {e}")))
+        std::fs::read(&path).map_err(|e| StoreError::Corrupt(format!("cannot read file {key}: {e}")))
     }
 }
 

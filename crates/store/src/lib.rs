@@ -53,11 +53,7 @@ impl From<sqlx::Error> for StoreError {
         match &e {
             sqlx::Error::RowNotFound => StoreError::NotFound("record"),
             sqlx::Error::Database(db) if db.is_unique_violation() || db.is_check_violation() => {
-                StoreError::Conflict(
-                    db.constraint()
-                        .map(str::to_string)
-                        .unwrap_or_else(|| db.message().to_string()),
-                )
+                StoreError::Conflict(db.constraint().map(str::to_string).unwrap_or_else(|| db.message().to_string()))
             }
             _ => StoreError::Database(e),
         }
@@ -89,8 +85,7 @@ impl Store {
             Backend::Sqlite
         } else {
             return Err(StoreError::Database(sqlx::Error::Configuration(
-                format!("unsupported database URL '{url}': use sqlite://FILE or postgres://...")
-                    .into(),
+                format!("unsupported database URL '{url}': use sqlite://FILE or postgres://...").into(),
             )));
         };
         let url = match backend {
@@ -184,13 +179,12 @@ impl Store {
 
 /// Increments and returns a per-practice counter, inside the caller's transaction.
 pub async fn next_counter(conn: &mut AnyConnection, practice_id: &str, name: &str) -> Result<i64> {
-    let updated: Option<(i64,)> = sqlx::query_as(
-        "UPDATE counter SET value = value + 1 WHERE practice_id = $1 AND name = $2 RETURNING value",
-    )
-    .bind(practice_id)
-    .bind(name)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let updated: Option<(i64,)> =
+        sqlx::query_as("UPDATE counter SET value = value + 1 WHERE practice_id = $1 AND name = $2 RETURNING value")
+            .bind(practice_id)
+            .bind(name)
+            .fetch_optional(&mut *conn)
+            .await?;
     if let Some((value,)) = updated {
         return Ok(value);
     }

@@ -57,19 +57,11 @@ impl PatientRow {
             "work" => &self.phone_work,
             _ => &self.phone_mobile,
         };
-        preferred
-            .as_deref()
-            .or(self.phone_mobile.as_deref())
-            .or(self.phone_home.as_deref())
-            .or(self.phone_work.as_deref())
+        preferred.as_deref().or(self.phone_mobile.as_deref()).or(self.phone_home.as_deref()).or(self.phone_work.as_deref())
     }
 
     pub fn phones(&self) -> Vec<&str> {
-        [&self.phone_mobile, &self.phone_home, &self.phone_work]
-            .into_iter()
-            .flatten()
-            .map(String::as_str)
-            .collect()
+        [&self.phone_mobile, &self.phone_home, &self.phone_work].into_iter().flatten().map(String::as_str).collect()
     }
 }
 
@@ -151,28 +143,14 @@ const DATA_COLUMNS: [&str; 32] = [
 ];
 
 /// Inserts a new patient (version 1).
-pub async fn insert(
-    conn: &mut AnyConnection,
-    practice_id: &str,
-    id: &str,
-    mrn: &str,
-    data: &PatientData,
-    now: &str,
-) -> Result<()> {
+pub async fn insert(conn: &mut AnyConnection, practice_id: &str, id: &str, mrn: &str, data: &PatientData, now: &str) -> Result<()> {
     let cols = DATA_COLUMNS.join(", ");
-    let placeholders: Vec<String> = (6..6 + DATA_COLUMNS.len())
-        .map(|i| format!("${i}"))
-        .collect();
+    let placeholders: Vec<String> = (6..6 + DATA_COLUMNS.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
         "INSERT INTO patient (practice_id, id, mrn, created_at, updated_at, {cols}, version) VALUES ($1, $2, $3, $4, $5, {}, 1)",
         placeholders.join(", ")
     );
-    let mut q = sqlx::query(AssertSqlSafe(sql))
-        .bind(practice_id)
-        .bind(id)
-        .bind(mrn)
-        .bind(now)
-        .bind(now);
+    let mut q = sqlx::query(AssertSqlSafe(sql)).bind(practice_id).bind(id).bind(mrn).bind(now).bind(now);
     for v in data_values(data) {
         q = q.bind(v);
     }
@@ -190,21 +168,13 @@ pub async fn update(
     data: &PatientData,
     now: &str,
 ) -> Result<i64> {
-    let sets: Vec<String> = DATA_COLUMNS
-        .iter()
-        .enumerate()
-        .map(|(i, c)| format!("{c} = ${}", i + 5))
-        .collect();
+    let sets: Vec<String> = DATA_COLUMNS.iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 5)).collect();
     let sql = format!(
         "UPDATE patient SET {}, version = version + 1, updated_at = $4 \
          WHERE practice_id = $1 AND id = $2 AND version = $3 AND merged_into IS NULL RETURNING version",
         sets.join(", ")
     );
-    let mut q = sqlx::query_as::<_, (i64,)>(AssertSqlSafe(sql))
-        .bind(practice_id)
-        .bind(id)
-        .bind(expected_version)
-        .bind(now);
+    let mut q = sqlx::query_as::<_, (i64,)>(AssertSqlSafe(sql)).bind(practice_id).bind(id).bind(expected_version).bind(now);
     for v in data_values(data) {
         q = q.bind(v);
     }
@@ -223,11 +193,7 @@ pub async fn get(conn: &mut AnyConnection, practice_id: &str, id: &str) -> Resul
         .ok_or(StoreError::NotFound("patient"))
 }
 
-pub async fn get_by_mrn(
-    conn: &mut AnyConnection,
-    practice_id: &str,
-    mrn: &str,
-) -> Result<PatientRow> {
+pub async fn get_by_mrn(conn: &mut AnyConnection, practice_id: &str, mrn: &str) -> Result<PatientRow> {
     sqlx::query_as("SELECT * FROM patient WHERE practice_id = $1 AND mrn = $2")
         .bind(practice_id)
         .bind(mrn)
@@ -237,21 +203,15 @@ pub async fn get_by_mrn(
 }
 
 pub async fn count(conn: &mut AnyConnection, practice_id: &str) -> Result<i64> {
-    let (n,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM patient WHERE practice_id = $1 AND merged_into IS NULL",
-    )
-    .bind(practice_id)
-    .fetch_one(conn)
-    .await?;
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM patient WHERE practice_id = $1 AND merged_into IS NULL")
+        .bind(practice_id)
+        .fetch_one(conn)
+        .await?;
     Ok(n)
 }
 
 /// Patients registered or changed most recently, for the Patients page before a search.
-pub async fn list_recent(
-    conn: &mut AnyConnection,
-    practice_id: &str,
-    limit: i64,
-) -> Result<Vec<PatientRow>> {
+pub async fn list_recent(conn: &mut AnyConnection, practice_id: &str, limit: i64) -> Result<Vec<PatientRow>> {
     Ok(sqlx::query_as("SELECT * FROM patient WHERE practice_id = $1 AND merged_into IS NULL ORDER BY updated_at DESC, id DESC LIMIT $2")
         .bind(practice_id)
         .bind(limit)
@@ -260,11 +220,7 @@ pub async fn list_recent(
 }
 
 /// Patients born on `birth_date` (every likely duplicate shares it), at most 500.
-pub async fn born_on(
-    conn: &mut AnyConnection,
-    practice_id: &str,
-    birth_date: &str,
-) -> Result<Vec<PatientRow>> {
+pub async fn born_on(conn: &mut AnyConnection, practice_id: &str, birth_date: &str) -> Result<Vec<PatientRow>> {
     Ok(sqlx::query_as("SELECT * FROM patient WHERE practice_id = $1 AND birth_date = $2 AND merged_into IS NULL ORDER BY id LIMIT 500")
         .bind(practice_id)
         .bind(birth_date)
@@ -273,12 +229,7 @@ pub async fn born_on(
 }
 
 /// Replaces a patient's search tokens.
-pub async fn replace_tokens(
-    conn: &mut AnyConnection,
-    practice_id: &str,
-    patient_id: &str,
-    tokens: &[String],
-) -> Result<()> {
+pub async fn replace_tokens(conn: &mut AnyConnection, practice_id: &str, patient_id: &str, tokens: &[String]) -> Result<()> {
     sqlx::query("DELETE FROM patient_search_token WHERE practice_id = $1 AND patient_id = $2")
         .bind(practice_id)
         .bind(patient_id)
@@ -288,23 +239,14 @@ pub async fn replace_tokens(
 }
 
 /// Adds tokens in multi-row inserts (one statement per 100 tokens).
-pub async fn insert_tokens(
-    conn: &mut AnyConnection,
-    practice_id: &str,
-    patient_id: &str,
-    tokens: &[String],
-) -> Result<()> {
+pub async fn insert_tokens(conn: &mut AnyConnection, practice_id: &str, patient_id: &str, tokens: &[String]) -> Result<()> {
     for chunk in tokens.chunks(100) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| format!("($1, ${}, $2)", i + 3))
-            .collect();
+        let values: Vec<String> = (0..chunk.len()).map(|i| format!("($1, ${}, $2)", i + 3)).collect();
         let sql = format!(
             "INSERT INTO patient_search_token (practice_id, token, patient_id) VALUES {} ON CONFLICT DO NOTHING",
             values.join(", ")
         );
-        let mut q = sqlx::query(AssertSqlSafe(sql))
-            .bind(practice_id)
-            .bind(patient_id);
+        let mut q = sqlx::query(AssertSqlSafe(sql)).bind(practice_id).bind(patient_id);
         for t in chunk {
             q = q.bind(t);
         }
@@ -317,12 +259,7 @@ pub async fn insert_tokens(
 ///
 /// The longest word drives the scan (it is usually the most selective); each other word is an
 /// `EXISTS` probe on the (practice_id, patient_id) index. Ranking is the caller's (domain::search::rank).
-pub async fn search_ids(
-    conn: &mut AnyConnection,
-    practice_id: &str,
-    words: &[WordMatch],
-    limit: i64,
-) -> Result<Vec<String>> {
+pub async fn search_ids(conn: &mut AnyConnection, practice_id: &str, words: &[WordMatch], limit: i64) -> Result<Vec<String>> {
     let mut ordered: Vec<&WordMatch> = words.iter().collect();
     ordered.sort_by_key(|w| std::cmp::Reverse(w.word.len()));
     let Some((first, rest)) = ordered.split_first() else {
@@ -334,11 +271,7 @@ pub async fn search_ids(
         for p in &w.prefixes {
             params.push(p.clone());
             params.push(upper_bound(p));
-            alternatives.push(format!(
-                "({alias}.token >= ${} AND {alias}.token < ${})",
-                params.len() - 1,
-                params.len()
-            ));
+            alternatives.push(format!("({alias}.token >= ${} AND {alias}.token < ${})", params.len() - 1, params.len()));
         }
         for e in &w.exacts {
             params.push(e.clone());
@@ -362,26 +295,15 @@ pub async fn search_ids(
     for p in &params {
         q = q.bind(p);
     }
-    Ok(q.fetch_all(conn)
-        .await?
-        .into_iter()
-        .map(|(id,)| id)
-        .collect())
+    Ok(q.fetch_all(conn).await?.into_iter().map(|(id,)| id).collect())
 }
 
 /// The patients with these ids (merged records excluded).
-pub async fn get_many(
-    conn: &mut AnyConnection,
-    practice_id: &str,
-    ids: &[String],
-) -> Result<Vec<PatientRow>> {
+pub async fn get_many(conn: &mut AnyConnection, practice_id: &str, ids: &[String]) -> Result<Vec<PatientRow>> {
     let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(200) {
         let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
-        let sql = format!(
-            "SELECT * FROM patient WHERE practice_id = $1 AND merged_into IS NULL AND id IN ({})",
-            placeholders.join(", ")
-        );
+        let sql = format!("SELECT * FROM patient WHERE practice_id = $1 AND merged_into IS NULL AND id IN ({})", placeholders.join(", "));
         let mut q = sqlx::query_as::<_, PatientRow>(AssertSqlSafe(sql)).bind(practice_id);
         for id in chunk {
             q = q.bind(id);
@@ -392,16 +314,13 @@ pub async fn get_many(
 }
 
 /// Tokens of these patients, for ranking search results.
-pub async fn tokens_of(
-    conn: &mut AnyConnection,
-    practice_id: &str,
-    patient_id: &str,
-) -> Result<Vec<String>> {
-    let rows: Vec<(String,)> = sqlx::query_as("SELECT token FROM patient_search_token WHERE practice_id = $1 AND patient_id = $2 ORDER BY token LIMIT 500")
-        .bind(practice_id)
-        .bind(patient_id)
-        .fetch_all(conn)
-        .await?;
+pub async fn tokens_of(conn: &mut AnyConnection, practice_id: &str, patient_id: &str) -> Result<Vec<String>> {
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT token FROM patient_search_token WHERE practice_id = $1 AND patient_id = $2 ORDER BY token LIMIT 500")
+            .bind(practice_id)
+            .bind(patient_id)
+            .fetch_all(conn)
+            .await?;
     Ok(rows.into_iter().map(|(t,)| t).collect())
 }
 
@@ -527,11 +446,7 @@ pub async fn update_coverage(
 }
 
 /// A patient's coverages, by priority then start date (newest first).
-pub async fn coverages_of(
-    conn: &mut AnyConnection,
-    practice_id: &str,
-    patient_id: &str,
-) -> Result<Vec<CoverageWithPayer>> {
+pub async fn coverages_of(conn: &mut AnyConnection, practice_id: &str, patient_id: &str) -> Result<Vec<CoverageWithPayer>> {
     Ok(sqlx::query_as(
         "SELECT c.*, p.name AS payer_name FROM coverage c JOIN payer p ON p.practice_id = c.practice_id AND p.id = c.payer_id \
          WHERE c.practice_id = $1 AND c.patient_id = $2 ORDER BY c.priority, c.start_date DESC, c.id LIMIT 100",
@@ -542,11 +457,7 @@ pub async fn coverages_of(
     .await?)
 }
 
-pub async fn get_coverage(
-    conn: &mut AnyConnection,
-    practice_id: &str,
-    id: &str,
-) -> Result<CoverageWithPayer> {
+pub async fn get_coverage(conn: &mut AnyConnection, practice_id: &str, id: &str) -> Result<CoverageWithPayer> {
     sqlx::query_as(
         "SELECT c.*, p.name AS payer_name FROM coverage c JOIN payer p ON p.practice_id = c.practice_id AND p.id = c.payer_id \
          WHERE c.practice_id = $1 AND c.id = $2",
@@ -598,14 +509,16 @@ pub async fn merge(
         .bind(merged_id)
         .execute(&mut *conn)
         .await?;
-    sqlx::query("INSERT INTO patient_merge (practice_id, id, survivor_id, merged_id, merged_by, merged_at) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(practice_id)
-        .bind(merge_id)
-        .bind(survivor_id)
-        .bind(merged_id)
-        .bind(by_user)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO patient_merge (practice_id, id, survivor_id, merged_id, merged_by, merged_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(practice_id)
+    .bind(merge_id)
+    .bind(survivor_id)
+    .bind(merged_id)
+    .bind(by_user)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
     Ok(moved)
 }

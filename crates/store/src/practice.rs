@@ -36,20 +36,12 @@ pub async fn insert(conn: &mut AnyConnection, p: &PracticeRow) -> Result<()> {
 }
 
 pub async fn get(conn: &mut AnyConnection, id: &str) -> Result<PracticeRow> {
-    sqlx::query_as("SELECT * FROM practice WHERE id = $1")
-        .bind(id)
-        .fetch_optional(conn)
-        .await?
-        .ok_or(StoreError::NotFound("practice"))
+    sqlx::query_as("SELECT * FROM practice WHERE id = $1").bind(id).fetch_optional(conn).await?.ok_or(StoreError::NotFound("practice"))
 }
 
 /// The practices, oldest first (one, for a single practice's database).
 pub async fn list(conn: &mut AnyConnection) -> Result<Vec<PracticeRow>> {
-    Ok(
-        sqlx::query_as("SELECT * FROM practice ORDER BY created_at, id LIMIT 1000")
-            .fetch_all(conn)
-            .await?,
-    )
+    Ok(sqlx::query_as("SELECT * FROM practice ORDER BY created_at, id LIMIT 1000").fetch_all(conn).await?)
 }
 
 #[derive(Debug, Clone, FromRow, serde::Serialize)]
@@ -90,12 +82,7 @@ pub async fn insert_payer(conn: &mut AnyConnection, p: &PayerRow) -> Result<()> 
 
 /// The practice's payers by name. A practice bills tens of payers, not thousands; the limit is a guard.
 pub async fn list_payers(conn: &mut AnyConnection, practice_id: &str) -> Result<Vec<PayerRow>> {
-    Ok(
-        sqlx::query_as("SELECT * FROM payer WHERE practice_id = $1 ORDER BY name, id LIMIT 2000")
-            .bind(practice_id)
-            .fetch_all(conn)
-            .await?,
-    )
+    Ok(sqlx::query_as("SELECT * FROM payer WHERE practice_id = $1 ORDER BY name, id LIMIT 2000").bind(practice_id).fetch_all(conn).await?)
 }
 
 pub async fn get_payer(conn: &mut AnyConnection, practice_id: &str, id: &str) -> Result<PayerRow> {
@@ -141,10 +128,7 @@ pub async fn insert_provider(conn: &mut AnyConnection, p: &ProviderRow) -> Resul
     Ok(())
 }
 
-pub async fn list_providers(
-    conn: &mut AnyConnection,
-    practice_id: &str,
-) -> Result<Vec<ProviderRow>> {
+pub async fn list_providers(conn: &mut AnyConnection, practice_id: &str) -> Result<Vec<ProviderRow>> {
     Ok(sqlx::query_as("SELECT * FROM provider WHERE practice_id = $1 ORDER BY family_name, given_name, id LIMIT 2000")
         .bind(practice_id)
         .fetch_all(conn)

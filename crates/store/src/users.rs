@@ -36,12 +36,7 @@ pub async fn insert(conn: &mut AnyConnection, u: &UserRow) -> Result<()> {
 
 /// Every account with this username, across practices (one, in a single practice's database).
 pub async fn find_by_username(conn: &mut AnyConnection, username: &str) -> Result<Vec<UserRow>> {
-    Ok(
-        sqlx::query_as("SELECT * FROM app_user WHERE username = $1 ORDER BY practice_id LIMIT 100")
-            .bind(username)
-            .fetch_all(conn)
-            .await?,
-    )
+    Ok(sqlx::query_as("SELECT * FROM app_user WHERE username = $1 ORDER BY practice_id LIMIT 100").bind(username).fetch_all(conn).await?)
 }
 
 pub async fn get(conn: &mut AnyConnection, practice_id: &str, id: &str) -> Result<UserRow> {
@@ -53,11 +48,7 @@ pub async fn get(conn: &mut AnyConnection, practice_id: &str, id: &str) -> Resul
         .ok_or(StoreError::NotFound("user"))
 }
 
-pub async fn get_by_username(
-    conn: &mut AnyConnection,
-    practice_id: &str,
-    username: &str,
-) -> Result<UserRow> {
+pub async fn get_by_username(conn: &mut AnyConnection, practice_id: &str, username: &str) -> Result<UserRow> {
     sqlx::query_as("SELECT * FROM app_user WHERE practice_id = $1 AND username = $2")
         .bind(practice_id)
         .bind(username)
@@ -67,29 +58,18 @@ pub async fn get_by_username(
 }
 
 pub async fn list(conn: &mut AnyConnection, practice_id: &str) -> Result<Vec<UserRow>> {
-    Ok(
-        sqlx::query_as(
-            "SELECT * FROM app_user WHERE practice_id = $1 ORDER BY username LIMIT 1000",
-        )
+    Ok(sqlx::query_as("SELECT * FROM app_user WHERE practice_id = $1 ORDER BY username LIMIT 1000")
         .bind(practice_id)
         .fetch_all(conn)
-        .await?,
-    )
+        .await?)
 }
 
 pub async fn count_all(conn: &mut AnyConnection) -> Result<i64> {
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM app_user")
-        .fetch_one(conn)
-        .await?;
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM app_user").fetch_one(conn).await?;
     Ok(n)
 }
 
-pub async fn set_disabled(
-    conn: &mut AnyConnection,
-    practice_id: &str,
-    id: &str,
-    disabled_at: Option<&str>,
-) -> Result<()> {
+pub async fn set_disabled(conn: &mut AnyConnection, practice_id: &str, id: &str, disabled_at: Option<&str>) -> Result<()> {
     sqlx::query("UPDATE app_user SET disabled_at = $3 WHERE practice_id = $1 AND id = $2")
         .bind(practice_id)
         .bind(id)
@@ -133,43 +113,25 @@ pub async fn insert_session(conn: &mut AnyConnection, s: &SessionRow) -> Result<
     Ok(())
 }
 
-pub async fn get_session(
-    conn: &mut AnyConnection,
-    practice_id: &str,
-    id_hash: &str,
-) -> Result<Option<SessionRow>> {
-    Ok(
-        sqlx::query_as("SELECT * FROM user_session WHERE practice_id = $1 AND id_hash = $2")
-            .bind(practice_id)
-            .bind(id_hash)
-            .fetch_optional(conn)
-            .await?,
-    )
+pub async fn get_session(conn: &mut AnyConnection, practice_id: &str, id_hash: &str) -> Result<Option<SessionRow>> {
+    Ok(sqlx::query_as("SELECT * FROM user_session WHERE practice_id = $1 AND id_hash = $2")
+        .bind(practice_id)
+        .bind(id_hash)
+        .fetch_optional(conn)
+        .await?)
 }
 
-pub async fn touch_session(
-    conn: &mut AnyConnection,
-    practice_id: &str,
-    id_hash: &str,
-    at: &str,
-) -> Result<()> {
-    sqlx::query(
-        "UPDATE user_session SET last_seen_at = $3 WHERE practice_id = $1 AND id_hash = $2",
-    )
-    .bind(practice_id)
-    .bind(id_hash)
-    .bind(at)
-    .execute(conn)
-    .await?;
+pub async fn touch_session(conn: &mut AnyConnection, practice_id: &str, id_hash: &str, at: &str) -> Result<()> {
+    sqlx::query("UPDATE user_session SET last_seen_at = $3 WHERE practice_id = $1 AND id_hash = $2")
+        .bind(practice_id)
+        .bind(id_hash)
+        .bind(at)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
-pub async fn end_session(
-    conn: &mut AnyConnection,
-    practice_id: &str,
-    id_hash: &str,
-    at: &str,
-) -> Result<()> {
+pub async fn end_session(conn: &mut AnyConnection, practice_id: &str, id_hash: &str, at: &str) -> Result<()> {
     sqlx::query("UPDATE user_session SET ended_at = $3 WHERE practice_id = $1 AND id_hash = $2 AND ended_at IS NULL")
         .bind(practice_id)
         .bind(id_hash)
@@ -180,12 +142,7 @@ pub async fn end_session(
 }
 
 /// Ends every open session of a user (account disabled, password changed).
-pub async fn end_sessions_of_user(
-    conn: &mut AnyConnection,
-    practice_id: &str,
-    user_id: &str,
-    at: &str,
-) -> Result<u64> {
+pub async fn end_sessions_of_user(conn: &mut AnyConnection, practice_id: &str, user_id: &str, at: &str) -> Result<u64> {
     let r = sqlx::query("UPDATE user_session SET ended_at = $3 WHERE practice_id = $1 AND user_id = $2 AND ended_at IS NULL")
         .bind(practice_id)
         .bind(user_id)
@@ -218,52 +175,35 @@ pub async fn insert_token(conn: &mut AnyConnection, t: &ApiTokenRow) -> Result<(
     Ok(())
 }
 
-pub async fn get_token(
-    conn: &mut AnyConnection,
-    practice_id: &str,
-    id_hash: &str,
-) -> Result<Option<ApiTokenRow>> {
-    Ok(
-        sqlx::query_as("SELECT * FROM api_token WHERE practice_id = $1 AND id_hash = $2")
-            .bind(practice_id)
-            .bind(id_hash)
-            .fetch_optional(conn)
-            .await?,
-    )
+pub async fn get_token(conn: &mut AnyConnection, practice_id: &str, id_hash: &str) -> Result<Option<ApiTokenRow>> {
+    Ok(sqlx::query_as("SELECT * FROM api_token WHERE practice_id = $1 AND id_hash = $2")
+        .bind(practice_id)
+        .bind(id_hash)
+        .fetch_optional(conn)
+        .await?)
 }
 
 pub async fn record_login_failure(conn: &mut AnyConnection, key: &str, at: &str) -> Result<()> {
-    sqlx::query("INSERT INTO login_failure (throttle_key, at) VALUES ($1, $2)")
-        .bind(key)
-        .bind(at)
-        .execute(conn)
-        .await?;
+    sqlx::query("INSERT INTO login_failure (throttle_key, at) VALUES ($1, $2)").bind(key).bind(at).execute(conn).await?;
     Ok(())
 }
 
 /// Failures under `key` at or after `since`.
 pub async fn count_login_failures(conn: &mut AnyConnection, key: &str, since: &str) -> Result<i64> {
-    let (n,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM login_failure WHERE throttle_key = $1 AND at >= $2")
-            .bind(key)
-            .bind(since)
-            .fetch_one(conn)
-            .await?;
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM login_failure WHERE throttle_key = $1 AND at >= $2")
+        .bind(key)
+        .bind(since)
+        .fetch_one(conn)
+        .await?;
     Ok(n)
 }
 
 pub async fn clear_login_failures(conn: &mut AnyConnection, key: &str) -> Result<()> {
-    sqlx::query("DELETE FROM login_failure WHERE throttle_key = $1")
-        .bind(key)
-        .execute(conn)
-        .await?;
+    sqlx::query("DELETE FROM login_failure WHERE throttle_key = $1").bind(key).execute(conn).await?;
     Ok(())
 }
 
 pub async fn prune_login_failures(conn: &mut AnyConnection, before: &str) -> Result<()> {
-    sqlx::query("DELETE FROM login_failure WHERE at < $1")
-        .bind(before)
-        .execute(conn)
-        .await?;
+    sqlx::query("DELETE FROM login_failure WHERE at < $1").bind(before).execute(conn).await?;
     Ok(())
 }

@@ -44,9 +44,7 @@ impl Sex {
             "other" | "o" => Ok(Sex::Other),
             "unknown" | "u" => Ok(Sex::Unknown),
             "" => Err("choose female, male, other or unknown".into()),
-            other => Err(format!(
-                "'{other}' is not one of female, male, other, unknown"
-            )),
+            other => Err(format!("'{other}' is not one of female, male, other, unknown")),
         }
     }
 }
@@ -68,9 +66,7 @@ impl Phone {
             digits.remove(0);
         }
         if digits.len() != 10 {
-            return Err(
-                "a phone number has 10 digits, area code first, e.g. (555) 201-3344".into(),
-            );
+            return Err("a phone number has 10 digits, area code first, e.g. (555) 201-3344".into());
         }
         let bytes = digits.as_bytes();
         if bytes[0] < b'2' || bytes[3] < b'2' {
@@ -107,9 +103,7 @@ impl Email {
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !domain.contains("..")
-            && domain
-                .chars()
-                .all(|c| c.is_alphanumeric() || c == '.' || c == '-');
+            && domain.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-');
         if local.is_empty() || local.len() > 64 || local.contains('@') || !domain_ok {
             return Err(bad());
         }
@@ -123,19 +117,14 @@ impl Email {
 
 /// USPS codes of the states, DC, the territories and the military post offices.
 pub const US_STATES: [&str; 59] = [
-    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
-    "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM",
-    "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA",
-    "WV", "WI", "WY", "AS", "GU", "MP", "PR", "VI", "AA", "AE", "AP",
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA",
+    "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX",
+    "UT", "VT", "VA", "WA", "WV", "WI", "WY", "AS", "GU", "MP", "PR", "VI", "AA", "AE", "AP",
 ];
 
 pub fn parse_state(text: &str) -> Result<String, String> {
     let code = text.trim().to_uppercase();
-    if US_STATES.contains(&code.as_str()) {
-        Ok(code)
-    } else {
-        Err(format!("'{}' is not a US state code, e.g. NY", text.trim()))
-    }
+    if US_STATES.contains(&code.as_str()) { Ok(code) } else { Err(format!("'{}' is not a US state code, e.g. NY", text.trim())) }
 }
 
 /// A ZIP code: `12345` or `12345-6789` (a bare 9-digit ZIP+4 is accepted and hyphenated).
@@ -145,9 +134,7 @@ pub fn parse_postal_code(text: &str) -> Result<String, String> {
     let shape_ok = t.chars().all(|c| c.is_ascii_digit() || c == '-');
     match (shape_ok, digits.len()) {
         (true, 5) if t.len() == 5 => Ok(digits),
-        (true, 9) if t.len() == 9 || (t.len() == 10 && t.as_bytes()[5] == b'-') => {
-            Ok(format!("{}-{}", &digits[..5], &digits[5..]))
-        }
+        (true, 9) if t.len() == 9 || (t.len() == 10 && t.as_bytes()[5] == b'-') => Ok(format!("{}-{}", &digits[..5], &digits[5..])),
         _ => Err(format!("'{t}' is not a ZIP code, e.g. 12345 or 12345-6789")),
     }
 }
@@ -158,23 +145,17 @@ pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
     if t.is_empty() {
         return Err("enter a date, e.g. 1985-03-14".into());
     }
-    let parsed = NaiveDate::parse_from_str(t, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(t, "%m/%d/%Y"));
+    let parsed = NaiveDate::parse_from_str(t, "%Y-%m-%d").or_else(|_| NaiveDate::parse_from_str(t, "%m/%d/%Y"));
     match parsed {
         Ok(date) if date.year() >= 1000 => Ok(date),
         _ if looks_like_date(t) => Err(format!("{t} is not a real date")),
-        _ => Err(format!(
-            "'{t}' is not a date; write it as YYYY-MM-DD, e.g. 1985-03-14"
-        )),
+        _ => Err(format!("'{t}' is not a date; write it as YYYY-MM-DD, e.g. 1985-03-14")),
     }
 }
 
 fn looks_like_date(t: &str) -> bool {
     let parts: Vec<&str> = t.split(['-', '/']).collect();
-    parts.len() == 3
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+    parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// A person's name part: letters (any script), spaces, apostrophes, hyphens and periods.
@@ -185,27 +166,14 @@ pub fn parse_name_part(text: &str) -> Result<String, String> {
     if name.chars().count() > MAX_NAME_CHARS {
         return Err(format!("at most {MAX_NAME_CHARS} characters"));
     }
-    if !name.chars().any(|c| c.is_alphabetic())
-        || !name
-            .chars()
-            .all(|c| c.is_alphabetic() || " '-.’".contains(c))
-    {
+    if !name.chars().any(|c| c.is_alphabetic()) || !name.chars().all(|c| c.is_alphabetic() || " '-.’".contains(c)) {
         return Err("a name has letters, spaces, apostrophes, hyphens and periods only".into());
     }
     Ok(name)
 }
 
-fn optional<T>(
-    errors: &mut ValidationErrors,
-    field: &str,
-    text: &str,
-    parse: impl Fn(&str) -> Result<T, String>,
-) -> Option<T> {
-    if text.trim().is_empty() {
-        None
-    } else {
-        errors.check(field, parse(text))
-    }
+fn optional<T>(errors: &mut ValidationErrors, field: &str, text: &str, parse: impl Fn(&str) -> Result<T, String>) -> Option<T> {
+    if text.trim().is_empty() { None } else { errors.check(field, parse(text)) }
 }
 
 fn free_text(errors: &mut ValidationErrors, field: &str, text: &str, max: usize) -> Option<String> {
@@ -300,15 +268,7 @@ pub struct Address {
 
 impl AddressInput {
     fn is_blank(&self) -> bool {
-        [
-            &self.line1,
-            &self.line2,
-            &self.city,
-            &self.state,
-            &self.postal_code,
-        ]
-        .iter()
-        .all(|s| s.trim().is_empty())
+        [&self.line1, &self.line2, &self.city, &self.state, &self.postal_code].iter().all(|s| s.trim().is_empty())
     }
 
     /// `None` when every line is blank; otherwise all of line 1, city, state and ZIP are required.
@@ -319,10 +279,7 @@ impl AddressInput {
         let required = |errors: &mut ValidationErrors, name: &str, value: &str| {
             let v = clean(value);
             if v.is_none() {
-                errors.add(
-                    &format!("{prefix}{name}"),
-                    "required when an address is given",
-                );
+                errors.add(&format!("{prefix}{name}"), "required when an address is given");
             }
             v
         };
@@ -336,27 +293,14 @@ impl AddressInput {
         let postal_code = if self.postal_code.trim().is_empty() {
             required(errors, "postal_code", "")
         } else {
-            errors.check(
-                &format!("{prefix}postal_code"),
-                parse_postal_code(&self.postal_code),
-            )
+            errors.check(&format!("{prefix}postal_code"), parse_postal_code(&self.postal_code))
         };
-        for (name, value) in [
-            ("line1", &self.line1),
-            ("line2", &self.line2),
-            ("city", &self.city),
-        ] {
+        for (name, value) in [("line1", &self.line1), ("line2", &self.line2), ("city", &self.city)] {
             if value.chars().count() > 55 {
                 errors.add(&format!("{prefix}{name}"), "at most 55 characters");
             }
         }
-        Some(Address {
-            line1: line1?,
-            line2: clean(&self.line2),
-            city: city?,
-            state: state?,
-            postal_code: postal_code?,
-        })
+        Some(Address { line1: line1?, line2: clean(&self.line2), city: city?, state: state?, postal_code: postal_code? })
     }
 }
 
@@ -450,17 +394,12 @@ impl PatientData {
             PhoneKind::Home => self.phone_home.as_ref(),
             PhoneKind::Work => self.phone_work.as_ref(),
         };
-        preferred
-            .or(self.phone_mobile.as_ref())
-            .or(self.phone_home.as_ref())
-            .or(self.phone_work.as_ref())
+        preferred.or(self.phone_mobile.as_ref()).or(self.phone_home.as_ref()).or(self.phone_work.as_ref())
     }
 
     /// All phone numbers given.
     pub fn phones(&self) -> impl Iterator<Item = &Phone> {
-        [&self.phone_mobile, &self.phone_home, &self.phone_work]
-            .into_iter()
-            .flatten()
+        [&self.phone_mobile, &self.phone_home, &self.phone_work].into_iter().flatten()
     }
 
     /// "Family, Given Middle" as on a chart header.
@@ -495,12 +434,7 @@ impl PatientInput {
         let family_name = e.check("family_name", parse_name_part(&self.family_name));
         let given_name = e.check("given_name", parse_name_part(&self.given_name));
         let middle_name = optional(&mut e, "middle_name", &self.middle_name, parse_name_part);
-        let preferred_name = optional(
-            &mut e,
-            "preferred_name",
-            &self.preferred_name,
-            parse_name_part,
-        );
+        let preferred_name = optional(&mut e, "preferred_name", &self.preferred_name, parse_name_part);
         let suffix = free_text(&mut e, "suffix", &self.suffix, 10);
         let birth_date = e.check("birth_date", parse_birth_date(&self.birth_date, today));
         let sex = e.check("sex", Sex::parse(&self.sex));
@@ -509,10 +443,7 @@ impl PatientInput {
         let mut phone_mobile = optional(&mut e, "phone_mobile", &self.phone_mobile, Phone::parse);
         let mut phone_home = optional(&mut e, "phone_home", &self.phone_home, Phone::parse);
         let mut phone_work = optional(&mut e, "phone_work", &self.phone_work, Phone::parse);
-        if let (Some(phone), Some(kind)) = (
-            optional(&mut e, "phone", &self.phone, Phone::parse),
-            preferred_phone,
-        ) {
+        if let (Some(phone), Some(kind)) = (optional(&mut e, "phone", &self.phone, Phone::parse), preferred_phone) {
             let slot = match kind {
                 PhoneKind::Mobile => &mut phone_mobile,
                 PhoneKind::Home => &mut phone_home,
@@ -525,30 +456,18 @@ impl PatientInput {
         // A preferred kind chosen explicitly must have a number (a typo in it is reported on its own field).
         if let Some(kind) = preferred_phone.filter(|_| !self.preferred_phone.trim().is_empty()) {
             let (slot, raw) = match kind {
-                PhoneKind::Mobile => (
-                    &phone_mobile,
-                    format!("{}{}", self.phone_mobile, self.phone),
-                ),
+                PhoneKind::Mobile => (&phone_mobile, format!("{}{}", self.phone_mobile, self.phone)),
                 PhoneKind::Home => (&phone_home, format!("{}{}", self.phone_home, self.phone)),
                 PhoneKind::Work => (&phone_work, format!("{}{}", self.phone_work, self.phone)),
             };
             if slot.is_none() && raw.trim().is_empty() {
-                e.add(
-                    "preferred_phone",
-                    format!("no {} number is given", kind.as_str()),
-                );
+                e.add("preferred_phone", format!("no {} number is given", kind.as_str()));
             }
         }
 
         let email = optional(&mut e, "email", &self.email, Email::parse);
-        let preferred_contact = e.check(
-            "preferred_contact",
-            ContactMethod::parse(&self.preferred_contact),
-        );
-        if preferred_contact == Some(ContactMethod::Email)
-            && email.is_none()
-            && self.email.trim().is_empty()
-        {
+        let preferred_contact = e.check("preferred_contact", ContactMethod::parse(&self.preferred_contact));
+        if preferred_contact == Some(ContactMethod::Email) && email.is_none() && self.email.trim().is_empty() {
             e.add("email", "required when the preferred contact is e-mail");
         }
         if matches!(preferred_contact, Some(ContactMethod::Text))
@@ -556,18 +475,12 @@ impl PatientInput {
             && self.phone_mobile.trim().is_empty()
             && self.phone.trim().is_empty()
         {
-            e.add(
-                "phone_mobile",
-                "required when the preferred contact is text messages",
-            );
+            e.add("phone_mobile", "required when the preferred contact is text messages");
         }
         let language = free_text(&mut e, "language", &self.language, 40);
         let address = self.address.validate(&mut e, "address.");
         if preferred_contact == Some(ContactMethod::Mail) && self.address.is_blank() {
-            e.add(
-                "address.line1",
-                "required when the preferred contact is mail",
-            );
+            e.add("address.line1", "required when the preferred contact is mail");
         }
 
         let emergency_contact = self.validate_emergency_contact(&mut e);
@@ -579,78 +492,49 @@ impl PatientInput {
         if !e.is_empty() {
             return Err(e);
         }
-        match (
-            family_name,
-            given_name,
-            birth_date,
-            sex,
-            preferred_phone,
-            preferred_contact,
-        ) {
-            (
-                Some(family_name),
-                Some(given_name),
-                Some(birth_date),
-                Some(sex),
-                Some(preferred_phone),
-                Some(preferred_contact),
-            ) => Ok(PatientData {
-                family_name,
-                given_name,
-                middle_name,
-                preferred_name,
-                suffix,
-                birth_date,
-                sex,
-                phone_mobile,
-                phone_home,
-                phone_work,
-                preferred_phone,
-                email,
-                preferred_contact,
-                language,
-                address,
-                emergency_contact,
-                guarantor,
-            }),
-            _ => Err(ValidationErrors::single(
-                "patient",
-                "incomplete registration",
-            )),
+        match (family_name, given_name, birth_date, sex, preferred_phone, preferred_contact) {
+            (Some(family_name), Some(given_name), Some(birth_date), Some(sex), Some(preferred_phone), Some(preferred_contact)) => {
+                Ok(PatientData {
+                    family_name,
+                    given_name,
+                    middle_name,
+                    preferred_name,
+                    suffix,
+                    birth_date,
+                    sex,
+                    phone_mobile,
+                    phone_home,
+                    phone_work,
+                    preferred_phone,
+                    email,
+                    preferred_contact,
+                    language,
+                    address,
+                    emergency_contact,
+                    guarantor,
+                })
+            }
+            _ => Err(ValidationErrors::single("patient", "incomplete registration")),
         }
     }
 
     fn validate_emergency_contact(&self, e: &mut ValidationErrors) -> Option<EmergencyContact> {
         let name = clean(&self.emergency_contact_name);
         let phone_text = self.emergency_contact_phone.trim();
-        let relationship = free_text(
-            e,
-            "emergency_contact_relationship",
-            &self.emergency_contact_relationship,
-            40,
-        );
+        let relationship = free_text(e, "emergency_contact_relationship", &self.emergency_contact_relationship, 40);
         match (name, phone_text.is_empty()) {
             (None, true) => {
                 if relationship.is_some() {
-                    e.add(
-                        "emergency_contact_name",
-                        "enter the emergency contact's name",
-                    );
+                    e.add("emergency_contact_name", "enter the emergency contact's name");
                 }
                 None
             }
             (None, false) => {
-                e.add(
-                    "emergency_contact_name",
-                    "enter the emergency contact's name",
-                );
+                e.add("emergency_contact_name", "enter the emergency contact's name");
                 None
             }
             (Some(_), true) => {
-                e.add(
-                    "emergency_contact_phone",
-                    "enter the emergency contact's phone number",
-                );
+                e.add("emergency_contact_phone", "enter the emergency contact's phone number");
                 None
             }
             (Some(name), false) => {
@@ -658,11 +542,7 @@ impl PatientInput {
                 if name.chars().count() > 120 {
                     e.add("emergency_contact_name", "at most 120 characters");
                 }
-                Some(EmergencyContact {
-                    name,
-                    relationship,
-                    phone,
-                })
+                Some(EmergencyContact { name, relationship, phone })
             }
         }
     }
@@ -670,24 +550,12 @@ impl PatientInput {
 
 impl GuarantorInput {
     fn is_blank(&self) -> bool {
-        [
-            &self.family_name,
-            &self.given_name,
-            &self.relationship,
-            &self.birth_date,
-            &self.phone,
-        ]
-        .iter()
-        .all(|s| s.trim().is_empty())
+        [&self.family_name, &self.given_name, &self.relationship, &self.birth_date, &self.phone].iter().all(|s| s.trim().is_empty())
             && self.address.is_blank()
     }
 }
 
-fn validate_guarantor(
-    g: &GuarantorInput,
-    e: &mut ValidationErrors,
-    today: NaiveDate,
-) -> Option<Guarantor> {
+fn validate_guarantor(g: &GuarantorInput, e: &mut ValidationErrors, today: NaiveDate) -> Option<Guarantor> {
     let family_name = e.check("guarantor.family_name", parse_name_part(&g.family_name));
     let given_name = e.check("guarantor.given_name", parse_name_part(&g.given_name));
     let relationship = {
@@ -695,26 +563,14 @@ fn validate_guarantor(
         if GUARANTOR_RELATIONSHIPS.contains(&r) {
             Some(r.to_string())
         } else {
-            e.add(
-                "guarantor.relationship",
-                "choose parent, spouse, legal_guardian or other",
-            );
+            e.add("guarantor.relationship", "choose parent, spouse, legal_guardian or other");
             None
         }
     };
-    let birth_date = optional(e, "guarantor.birth_date", &g.birth_date, |t| {
-        parse_birth_date(t, today)
-    });
+    let birth_date = optional(e, "guarantor.birth_date", &g.birth_date, |t| parse_birth_date(t, today));
     let phone = optional(e, "guarantor.phone", &g.phone, Phone::parse);
     let address = g.address.validate(e, "guarantor.address.");
-    Some(Guarantor {
-        family_name: family_name?,
-        given_name: given_name?,
-        relationship: relationship?,
-        birth_date,
-        phone,
-        address,
-    })
+    Some(Guarantor { family_name: family_name?, given_name: given_name?, relationship: relationship?, birth_date, phone, address })
 }
 
 /// A birth date: a real date, not in the future, not more than 130 years ago.
@@ -724,9 +580,7 @@ pub fn parse_birth_date(text: &str, today: NaiveDate) -> Result<NaiveDate, Strin
         return Err("the birth date is in the future".into());
     }
     if age_on(date, today) > MAX_AGE_YEARS {
-        return Err(format!(
-            "a birth date more than {MAX_AGE_YEARS} years ago is not plausible"
-        ));
+        return Err(format!("a birth date more than {MAX_AGE_YEARS} years ago is not plausible"));
     }
     Ok(date)
 }
@@ -740,9 +594,7 @@ pub fn mrn_from_sequence(sequence: u64) -> String {
 
 /// Whether `text` is a well-formed MRN (8 digits, valid check digit).
 pub fn is_valid_mrn(text: &str) -> bool {
-    text.len() == 8
-        && text.chars().all(|c| c.is_ascii_digit())
-        && luhn_check_digit(&text[..7]) == text.as_bytes()[7] - b'0'
+    text.len() == 8 && text.chars().all(|c| c.is_ascii_digit()) && luhn_check_digit(&text[..7]) == text.as_bytes()[7] - b'0'
 }
 
 /// The Luhn check digit for a string of ASCII digits.
@@ -797,10 +649,7 @@ impl DuplicateReason {
 }
 
 /// Whether `existing` is likely the same person as `new`.
-pub fn likely_duplicate(
-    new: &PatientData,
-    existing: &DuplicateProbe<'_>,
-) -> Option<DuplicateReason> {
+pub fn likely_duplicate(new: &PatientData, existing: &DuplicateProbe<'_>) -> Option<DuplicateReason> {
     if new.birth_date != existing.birth_date {
         return None;
     }
@@ -811,8 +660,7 @@ pub fn likely_duplicate(
         return Some(DuplicateReason::SameNameAndBirthDate);
     }
     let phonetic = crate::search::phonetic_key;
-    let similar_family =
-        same_family || phonetic(&new.family_name) == phonetic(existing.family_name);
+    let similar_family = same_family || phonetic(&new.family_name) == phonetic(existing.family_name);
     let similar_given = same_given
         || phonetic(&new.given_name) == phonetic(existing.given_name)
         || norm(&new.given_name).chars().next() == norm(existing.given_name).chars().next()
@@ -857,9 +705,7 @@ impl SubscriberRelationship {
             "spouse" | "01" => Ok(Self::Spouse),
             "child" | "19" => Ok(Self::Child),
             "other" | "G8" => Ok(Self::Other),
-            other => Err(format!(
-                "'{other}' is not one of self, spouse, child, other"
-            )),
+            other => Err(format!("'{other}' is not one of self, spouse, child, other")),
         }
     }
     /// The X12 individual relationship code (SBR02 / PAT01).
@@ -930,16 +776,9 @@ pub struct CoverageData {
 
 /// Member ids and group numbers: letters, digits and hyphens, as printed on the card.
 fn parse_card_id(text: &str, what: &str) -> Result<String, String> {
-    let id: String = text
-        .trim()
-        .to_uppercase()
-        .chars()
-        .filter(|c| *c != ' ')
-        .collect();
+    let id: String = text.trim().to_uppercase().chars().filter(|c| *c != ' ').collect();
     if id.len() < 2 || id.len() > 50 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-        return Err(format!(
-            "{what} has 2 to 50 letters, digits or hyphens, as printed on the card"
-        ));
+        return Err(format!("{what} has 2 to 50 letters, digits or hyphens, as printed on the card"));
     }
     Ok(id)
 }
@@ -952,50 +791,28 @@ impl CoverageInput {
             e.add("payer_id", "choose the insurance company");
         }
         let member_id = e.check("member_id", parse_card_id(&self.member_id, "a member id"));
-        let group_number = optional(&mut e, "group_number", &self.group_number, |t| {
-            parse_card_id(t, "a group number")
-        });
+        let group_number = optional(&mut e, "group_number", &self.group_number, |t| parse_card_id(t, "a group number"));
         let plan_name = free_text(&mut e, "plan_name", &self.plan_name, 80);
         let priority = match self.priority.trim() {
             "1" | "primary" | "" => Some(1u8),
             "2" | "secondary" => Some(2),
             "3" | "tertiary" => Some(3),
             other => {
-                e.add(
-                    "priority",
-                    format!("'{other}' is not 1 (primary), 2 (secondary) or 3 (tertiary)"),
-                );
+                e.add("priority", format!("'{other}' is not 1 (primary), 2 (secondary) or 3 (tertiary)"));
                 None
             }
         };
-        let relationship = e.check(
-            "relationship_to_subscriber",
-            SubscriberRelationship::parse(&self.relationship_to_subscriber),
-        );
+        let relationship = e.check("relationship_to_subscriber", SubscriberRelationship::parse(&self.relationship_to_subscriber));
         let subscriber = match relationship {
             Some(SubscriberRelationship::SelfInsured) | None => None,
             Some(_) => {
-                let family_name = e.check(
-                    "subscriber_family_name",
-                    parse_name_part(&self.subscriber_family_name),
-                );
-                let given_name = e.check(
-                    "subscriber_given_name",
-                    parse_name_part(&self.subscriber_given_name),
-                );
-                let birth_date = e.check(
-                    "subscriber_birth_date",
-                    parse_birth_date(&self.subscriber_birth_date, today),
-                );
+                let family_name = e.check("subscriber_family_name", parse_name_part(&self.subscriber_family_name));
+                let given_name = e.check("subscriber_given_name", parse_name_part(&self.subscriber_given_name));
+                let birth_date = e.check("subscriber_birth_date", parse_birth_date(&self.subscriber_birth_date, today));
                 let sex = e.check("subscriber_sex", Sex::parse(&self.subscriber_sex));
                 match (family_name, given_name, birth_date, sex) {
                     (Some(family_name), Some(given_name), Some(birth_date), Some(sex)) => {
-                        Some(Subscriber {
-                            family_name,
-                            given_name,
-                            birth_date,
-                            sex,
-                        })
+                        Some(Subscriber { family_name, given_name, birth_date, sex })
                     }
                     _ => None,
                 }
@@ -1006,11 +823,7 @@ impl CoverageInput {
             None if self.copay.trim().is_empty() => Some(Money::ZERO),
             None => e.check("copay", Money::parse(&self.copay)),
         };
-        let copay_field = if self.copay_cents.is_some() {
-            "copay_cents"
-        } else {
-            "copay"
-        };
+        let copay_field = if self.copay_cents.is_some() { "copay_cents" } else { "copay" };
         if let Some(c) = copay {
             if c.cents() < 0 {
                 e.add(copay_field, "a co-pay cannot be negative");
@@ -1019,10 +832,7 @@ impl CoverageInput {
             }
         }
         let start_date = if self.start_date.trim().is_empty() {
-            e.add(
-                "start_date",
-                "enter the date the coverage starts (on the card as 'effective')",
-            );
+            e.add("start_date", "enter the date the coverage starts (on the card as 'effective')");
             None
         } else {
             e.check("start_date", parse_date(&self.start_date))
@@ -1036,33 +846,21 @@ impl CoverageInput {
         if !e.is_empty() {
             return Err(e);
         }
-        match (
-            payer_id,
-            member_id,
-            priority,
-            relationship,
-            copay,
-            start_date,
-        ) {
-            (
-                Some(payer_id),
-                Some(member_id),
-                Some(priority),
-                Some(relationship_to_subscriber),
-                Some(copay),
-                Some(start_date),
-            ) => Ok(CoverageData {
-                payer_id,
-                member_id,
-                group_number,
-                plan_name,
-                priority,
-                relationship_to_subscriber,
-                subscriber,
-                copay,
-                start_date,
-                end_date,
-            }),
+        match (payer_id, member_id, priority, relationship, copay, start_date) {
+            (Some(payer_id), Some(member_id), Some(priority), Some(relationship_to_subscriber), Some(copay), Some(start_date)) => {
+                Ok(CoverageData {
+                    payer_id,
+                    member_id,
+                    group_number,
+                    plan_name,
+                    priority,
+                    relationship_to_subscriber,
+                    subscriber,
+                    copay,
+                    start_date,
+                    end_date,
+                })
+            }
             _ => Err(ValidationErrors::single("coverage", "incomplete coverage")),
         }
     }
@@ -1080,18 +878,12 @@ pub struct CoveragePeriod {
 
 /// A patient cannot have two coverages of the same priority (two primaries) on the same day.
 /// `existing` excludes the coverage being edited.
-pub fn check_priority_overlap(
-    new: &CoverageData,
-    existing: &[CoveragePeriod],
-) -> Result<(), ValidationErrors> {
+pub fn check_priority_overlap(new: &CoverageData, existing: &[CoveragePeriod]) -> Result<(), ValidationErrors> {
     for other in existing.iter().filter(|c| c.priority == new.priority) {
         let new_end = new.end_date.unwrap_or(NaiveDate::MAX);
         let other_end = other.end_date.unwrap_or(NaiveDate::MAX);
         if new.start_date <= other_end && other.start_date <= new_end {
-            let until = other
-                .end_date
-                .map(|d| format!("until {d}"))
-                .unwrap_or_else(|| "with no end date".into());
+            let until = other.end_date.map(|d| format!("until {d}")).unwrap_or_else(|| "with no end date".into());
             return Err(ValidationErrors::single(
                 "priority",
                 format!(
