@@ -1,1 +1,322 @@
-fn main() {}
+//! `medoffice`: the one binary. `serve` runs the web UI and API; the other commands work on the
+//! same database from the command line (see `medoffice --help`).
+//!
+//! Exit status: 0 on success, 2 on bad arguments or bad input (with a one-line message naming
+//! what is wrong), 1 on other failures.
+
+use clap::{Args, Parser, Subcommand};
+use medoffice_app::{App, AppError, Config};
+use medoffice_store::Store;
+use medoffice_store::blobs::FileBlobStore;
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "medoffice",
+    version,
+    about = "Practice management for medical offices: patients, scheduling, messages, billing and the books."
+)]
+struct Cli {
+    #[command(flatten)]
+    db: DbArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct DbArgs {
+    /// Where medoffice keeps its SQLite database and documents (created if missing).
+    #[arg(long, env = "MEDOFFICE_DATA_DIR", default_value = "./medoffice-data", global = true)]
+    data_dir: PathBuf,
+    /// Database URL: sqlite://FILE (default: <data-dir>/medoffice.db) or postgres://...
+    #[arg(long, env = "MEDOFFICE_DATABASE_URL", global = true)]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web UI at / and the API at /api/v1. Creates the practice and the `admin` user on first start.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "MEDOFFICE_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Mark cookies Secure with the __Host- prefix: use behind a TLS-terminating proxy.
+        #[arg(long, env = "MEDOFFICE_SECURE_COOKIES")]
+        secure_cookies: bool,
+        /// The practice's name, used on first start.
+        #[arg(long, default_value = "My Practice")]
+        practice_name: String,
+    },
+    /// Fill an empty database with a realistic demo practice and one user per role.
+    Demo {
+        /// Password of every demo user.
+        #[arg(long, default_value = "demo-password-1")]
+        password: String,
+    },
+    /// Staff accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// API bearer tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Synthetic practice data at scale, for benchmarks.
+    Generate {
+        /// Number of patients (with insurance).
+        #[arg(long)]
+        patients: usize,
+        /// Days of appointments, encounters and claims (made once scheduling and billing exist; today only patients are made).
+        #[arg(long, default_value_t = 0)]
+        days: u32,
+        /// Seed: the same seed makes the same data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Claims (X12 837P). Not built yet.
+    Claims {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+        rest: Vec<String>,
+    },
+    /// Remittances (X12 835). Not built yet.
+    Remit {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+        rest: Vec<String>,
+    },
+    /// The general ledger. Not built yet.
+    Ledger {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+        rest: Vec<String>,
+    },
+    /// Encrypted backup of the whole practice. Not built yet.
+    Backup {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+        rest: Vec<String>,
+    },
+    /// Restore a backup into an empty data dir. Not built yet.
+    Restore {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+        rest: Vec<String>,
+    },
+    /// Letters from templates. Not built yet.
+    Letters {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+        rest: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a staff account; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// admin, front_desk, biller, bookkeeper or provider.
+        #[arg(long)]
+        role: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Print one bearer token for the API, acting as that user.
+    Create {
+        #[arg(long)]
+        username: String,
+        /// What the token is for.
+        #[arg(long, default_value = "command line")]
+        label: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the whole audit chain: exit 0 with {"records": N, "ok": true}, or exit 1 naming the first broken record.
+    Verify,
+}
+
+/// A failure with its exit status.
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl From<AppError> for Failure {
+    fn from(e: AppError) -> Self {
+        let code = match e {
+            AppError::Validation(_) | AppError::Conflict(_) | AppError::NotFound(_) | AppError::PossibleDuplicates(_) => 2,
+            _ => 1,
+        };
+        Failure { code, message: e.to_string() }
+    }
+}
+
+impl From<medoffice_store::StoreError> for Failure {
+    fn from(e: medoffice_store::StoreError) -> Self {
+        Failure { code: 1, message: e.to_string() }
+    }
+}
+
+fn bad_input(message: impl Into<String>) -> Failure {
+    Failure { code: 2, message: message.into() }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let serving = matches!(cli.command, Command::Serve { .. });
+    let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| if serving { "info".into() } else { "warn".into() });
+    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::new(filter)).with_writer(std::io::stderr).init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("medoffice: cannot start: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("medoffice: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+async fn open(db: &DbArgs) -> Result<App, Failure> {
+    std::fs::create_dir_all(&db.data_dir)
+        .map_err(|e| Failure { code: 1, message: format!("cannot create data dir {}: {e}", db.data_dir.display()) })?;
+    let url = match &db.database_url {
+        Some(url) => url.clone(),
+        None => format!("sqlite://{}", db.data_dir.join("medoffice.db").display()),
+    };
+    let store = Store::connect(&url).await.map_err(|e| Failure { code: 1, message: format!("cannot open the database: {e}") })?;
+    Ok(App::new(store, FileBlobStore::new(db.data_dir.join("blobs")), Config::default()))
+}
+
+fn not_built(what: &str) -> Result<(), Failure> {
+    Err(Failure { code: 1, message: format!("'{what}' is not built yet in this version of medoffice (see the project's open issues)") })
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Serve { listen, secure_cookies, practice_name } => serve(&cli.db, &listen, secure_cookies, &practice_name).await,
+        Command::Demo { password } => {
+            let app = open(&cli.db).await?;
+            let made = app.demo(&password).await?;
+            println!(
+                "{}",
+                serde_json::json!({"practice_id": made.practice_id, "patients": made.patients, "coverages": made.coverages, "providers": made.providers, "payers": made.payers, "users": medoffice_app::demo::DEMO_USERS.iter().map(|u| u.0).collect::<Vec<_>>()})
+            );
+            Ok(())
+        }
+        Command::User { command: UserCommand::Add { username, role } } => {
+            let mut password = String::new();
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .map_err(|e| bad_input(format!("cannot read the password from standard input: {e}")))?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            let app = open(&cli.db).await?;
+            let user = app.add_user_offline(&username, &role, password).await?;
+            println!("{}", serde_json::json!({"id": user.id, "username": user.username, "role": user.role}));
+            Ok(())
+        }
+        Command::Token { command: TokenCommand::Create { username, label } } => {
+            let app = open(&cli.db).await?;
+            println!("{}", app.create_api_token(&username, &label).await?);
+            Ok(())
+        }
+        Command::Generate { patients, days, seed } => {
+            if patients > 10_000_000 {
+                return Err(bad_input("--patients: at most 10,000,000"));
+            }
+            let app = open(&cli.db).await?;
+            let started = std::time::Instant::now();
+            let made = app
+                .generate_practice("Generated Practice", patients, seed, |n| {
+                    if n % 100_000 == 0 && n > 0 {
+                        eprintln!("medoffice: {n} patients");
+                    }
+                })
+                .await?;
+            let secs = started.elapsed().as_secs_f64();
+            println!(
+                "{}",
+                serde_json::json!({"practice_id": made.practice_id, "patients": made.patients, "coverages": made.coverages, "days": days,
+                    "days_note": "appointments, encounters and claims are generated once scheduling and billing exist", "seconds": (secs * 10.0).round() / 10.0})
+            );
+            Ok(())
+        }
+        Command::Audit { command: AuditCommand::Verify } => {
+            let app = open(&cli.db).await?;
+            let report = app.verify_audit_chain().await?;
+            println!("{}", serde_json::to_string(&report).unwrap_or_default());
+            if report.ok {
+                Ok(())
+            } else {
+                Err(Failure { code: 1, message: report.broken.unwrap_or_else(|| "the audit chain is broken".into()) })
+            }
+        }
+        Command::Claims { .. } => not_built("claims"),
+        Command::Remit { .. } => not_built("remit"),
+        Command::Ledger { .. } => not_built("ledger"),
+        Command::Backup { .. } => not_built("backup"),
+        Command::Restore { .. } => not_built("restore"),
+        Command::Letters { .. } => not_built("letters"),
+    }
+}
+
+async fn serve(db: &DbArgs, listen: &str, secure_cookies: bool, practice_name: &str) -> Result<(), Failure> {
+    let app = open(db).await?;
+    let admin_password = std::env::var("MEDOFFICE_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty());
+    match app.bootstrap(practice_name, admin_password.as_deref()).await? {
+        medoffice_app::practice::Bootstrap::Created { generated_password: Some(password) } => {
+            println!("medoffice: created the practice and the user 'admin' with password: {password}");
+            println!("medoffice: this password is shown once; sign in and keep it safe.");
+        }
+        medoffice_app::practice::Bootstrap::Created { generated_password: None } => {
+            println!("medoffice: created the practice and the user 'admin' (password from MEDOFFICE_ADMIN_PASSWORD)");
+        }
+        medoffice_app::practice::Bootstrap::AlreadySetUp => {}
+    }
+    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| bad_input(format!("--listen {listen}: {e}")))?;
+    let local = listener.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| listen.to_string());
+    println!("medoffice: serving http://{local}/ (API at /api/v1, press Ctrl-C to stop)");
+    let router = medoffice_web::router(app.clone(), medoffice_web::WebSettings { secure_cookies });
+    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| Failure { code: 1, message: format!("server failed: {e}") })?;
+    app.store.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

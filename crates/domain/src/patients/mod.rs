@@ -248,6 +248,7 @@ impl ContactMethod {
 /// A postal address as typed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AddressInput {
     pub line1: String,
     pub line2: String,
@@ -307,6 +308,7 @@ impl AddressInput {
 /// Who pays when it is not the patient (a parent for a child).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GuarantorInput {
     pub family_name: String,
     pub given_name: String,
@@ -339,6 +341,7 @@ pub struct EmergencyContact {
 /// A registration or an edit of a patient, as text from a form or a JSON body.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PatientInput {
     pub family_name: String,
     pub given_name: String,
@@ -732,6 +735,7 @@ pub fn priority_label(priority: u8) -> &'static str {
 /// A coverage as text from a form or JSON. `copay_cents` wins over `copay` (dollars as typed).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CoverageInput {
     pub payer_id: String,
     pub member_id: String,

@@ -1,0 +1,21 @@
+//! Every store and use-case test of medoffice, each run on SQLite and on PostgreSQL.
+//!
+//! One binary for the crate (linking is the slow part of a test build). PostgreSQL comes from
+//! `MEDOFFICE_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/test`): each test
+//! creates its own database there and drops it at the end. When PostgreSQL is not reachable the
+//! PostgreSQL variants fail; they are never skipped.
+//!
+//! Run: `cargo test -p medoffice-app --test usecases` (one backend: add `-- on_sqlite`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod harness;
+
+mod atomicity;
+mod audit;
+mod auth;
+mod coverages;
+mod patients;
+mod roles;
+mod schema;
+mod search;

@@ -1,0 +1,166 @@
+//! The JSON API under `/api/v1`, described by the OpenAPI 3.1 document at `/api/v1/openapi.json`,
+//! generated from these handlers and types.
+
+mod patients;
+mod practice;
+
+use crate::AppState;
+use crate::error::{FieldProblem, Problem};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get, post, put};
+use axum::{Json, Router};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi_json))
+        .route("/patients", post(patients::create).get(patients::list))
+        .route("/patients/{id}", get(patients::get_one).put(patients::update))
+        .route("/patients/{id}/coverages", post(patients::add_coverage).get(patients::list_coverages))
+        .route("/patients/{id}/coverages/{coverage_id}", put(patients::update_coverage))
+        .route("/patients/{id}/merge", post(patients::merge))
+        .route("/payers", get(practice::payers))
+        .route("/providers", get(practice::providers))
+        .route("/appointments", any(not_built))
+        .route("/appointments/{*rest}", any(not_built))
+        .route("/providers/{id}/open-slots", any(not_built))
+        .route("/messages", any(not_built))
+        .route("/messages/{*rest}", any(not_built))
+        .route("/documents/{*rest}", any(not_built))
+        .route("/patients/{id}/documents", any(not_built))
+        .fallback(not_found)
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "medoffice API", description = "Patients, insurance and the practice's lists. Money is integer cents in fields ending `_cents`; dates are `YYYY-MM-DD`; ids are strings. Errors are RFC 9457 problem+json."),
+    paths(
+        patients::create, patients::list, patients::get_one, patients::update,
+        patients::add_coverage, patients::list_coverages, patients::update_coverage, patients::merge,
+        practice::payers, practice::providers
+    ),
+    components(schemas(Problem, FieldProblem)),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A token from `medoffice token create --username NAME`"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The OpenAPI 3.1 document of this API.
+async fn openapi_json() -> Response {
+    match ApiDoc::openapi().to_pretty_json() {
+        Ok(json) => ([(axum::http::header::CONTENT_TYPE, "application/json")], json).into_response(),
+        Err(e) => Problem::new(StatusCode::INTERNAL_SERVER_ERROR, format!("cannot render the OpenAPI document: {e}")).into_response(),
+    }
+}
+
+async fn not_built() -> Problem {
+    Problem::new(StatusCode::NOT_IMPLEMENTED, "this part of medoffice is not built yet (see the project's open issues)")
+}
+
+async fn not_found() -> Problem {
+    Problem::new(StatusCode::NOT_FOUND, "no such API endpoint; see /api/v1/openapi.json")
+}
+
+/// A list answer: `{"items": [...], "next": cursor-or-null}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// The cursor of the next page, or null on the last page.
+    pub next: Option<String>,
+}
+
+impl<T> Page<T> {
+    pub fn all(items: Vec<T>) -> Page<T> {
+        Page { items, next: None }
+    }
+}
+
+/// A JSON body whose rejection is a problem document naming what is wrong.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(rejection) => Err(json_problem(rejection)),
+        }
+    }
+}
+
+fn json_problem(rejection: JsonRejection) -> Problem {
+    match rejection {
+        JsonRejection::JsonDataError(e) => {
+            let text = e.body_text();
+            let message = text.trim_start_matches("Failed to deserialize the JSON body into the target type: ").to_string();
+            // serde reports `path.to.field: problem` when it knows the field.
+            let field = message
+                .split_once(": ")
+                .map(|(path, _)| path)
+                .filter(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || "_.[]".contains(c)))
+                .unwrap_or("body")
+                .to_string();
+            Problem::validation(vec![FieldProblem { field, message }])
+        }
+        JsonRejection::JsonSyntaxError(e) => {
+            Problem::new(StatusCode::BAD_REQUEST, format!("the body is not valid JSON: {}", e.body_text()))
+        }
+        JsonRejection::MissingJsonContentType(_) => {
+            Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "send the body as JSON with Content-Type: application/json")
+        }
+        other => Problem::new(StatusCode::BAD_REQUEST, other.body_text()),
+    }
+}
+
+/// Query parameters whose rejection is a problem document.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| ApiQuery(q.0))
+            .map_err(|e: QueryRejection| Problem::validation(vec![FieldProblem { field: "query".into(), message: e.body_text() }]))
+    }
+}
+
+/// Path parameters whose rejection is a problem document.
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| ApiPath(p.0))
+            .map_err(|e: PathRejection| Problem::new(StatusCode::BAD_REQUEST, e.body_text()))
+    }
+}

@@ -1,0 +1,216 @@
+//! The staff's pages: server-rendered HTML that works without JavaScript; `static/app.js` only
+//! adds search-as-you-type and small conveniences.
+
+mod admin;
+mod patients;
+mod session;
+
+use crate::AppState;
+use crate::auth::PageSession;
+use askama::Template;
+use axum::Router;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use medoffice_app::AppError;
+use medoffice_domain::ValidationErrors;
+use medoffice_domain::security::{Action, Role};
+use std::collections::HashMap;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/today") }))
+        .route("/login", get(session::login_page).post(session::login))
+        .route("/logout", post(session::logout))
+        .route("/today", get(patients::today))
+        .route("/patients", get(patients::index))
+        .route("/patients/search", get(patients::search_fragment))
+        .route("/patients/new", get(patients::new_form).post(patients::create))
+        .route("/patients/{id}", get(patients::chart))
+        .route("/patients/{id}/edit", get(patients::edit_form).post(patients::update))
+        .route("/patients/{id}/coverages/new", get(patients::coverage_new_form).post(patients::coverage_create))
+        .route("/patients/{id}/coverages/{coverage_id}/edit", get(patients::coverage_edit_form).post(patients::coverage_update))
+        .route("/patients/{id}/merge", get(patients::merge_page).post(patients::merge))
+        .route("/coverages/{id}/card/{side}", get(patients::card_image))
+        .route("/admin", get(admin::index))
+        .route("/admin/users", post(admin::add_user))
+        .route("/admin/users/{id}/{change}", post(admin::set_disabled))
+        .route("/admin/audit", get(admin::audit))
+        .route("/schedule", get(not_built))
+        .route("/messages", get(not_built))
+        .route("/mail", get(not_built))
+        .route("/billing", get(not_built))
+        .route("/books", get(not_built))
+        .route("/letters", get(not_built))
+        .route("/files", get(not_built))
+        .route(
+            "/static/app.css",
+            get(|| async { ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], include_str!("../../static/app.css")) }),
+        )
+        .route(
+            "/static/app.js",
+            get(|| async { ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], include_str!("../../static/app.js")) }),
+        )
+        .fallback(|| async { error_page_status(StatusCode::NOT_FOUND, "Page not found", "There is no page at this address.") })
+}
+
+/// One entry of the navigation.
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub built: bool,
+    pub active: bool,
+}
+
+/// The areas, in the order of the navigation.
+const AREAS: [(&str, &str, bool, &str); 11] = [
+    ("/today", "Today", true, ""),
+    ("/patients", "Patients", true, ""),
+    (
+        "/schedule",
+        "Schedule",
+        false,
+        "Providers' calendars: templates of working hours, booking without double-booking, check-in and check-out, reminders.",
+    ),
+    (
+        "/messages",
+        "Messages",
+        false,
+        "The call pad: telephone messages with urgency triage, routing to the right person and callback deadlines.",
+    ),
+    ("/mail", "Mail", false, "The mail room: incoming checks, EOBs, letters and records requests, and the outgoing mail log."),
+    ("/billing", "Billing", false, "Coding, claims (X12 837P), remittances (835), statements and patient balances."),
+    ("/books", "Books", false, "The general ledger, accounts payable, trial balance, balance sheet and income statement."),
+    ("/letters", "Letters", false, "Letters from templates to patients, practices and insurers, as PDF and in mailings."),
+    ("/files", "Files", false, "Medical, accounting and business documents, encrypted, versioned and audited."),
+    ("/admin", "Admin", true, ""),
+    ("/admin/audit", "Audit", true, ""),
+];
+
+/// What the layout shows around every page.
+pub struct Layout {
+    pub practice_name: String,
+    pub display_name: String,
+    pub role_label: &'static str,
+    pub csrf: String,
+    pub nav: Vec<NavItem>,
+    pub notice: Option<String>,
+}
+
+impl Layout {
+    pub fn new(session: &PageSession, active: &str) -> Layout {
+        let role = session.actor.role;
+        Layout {
+            practice_name: session.actor.practice_name.clone(),
+            display_name: session.actor.display_name.clone(),
+            role_label: role.label(),
+            csrf: session.csrf_token.clone(),
+            nav: AREAS
+                .iter()
+                .filter(|(href, ..)| !href.starts_with("/admin") || role == Role::Admin)
+                .filter(|(href, ..)| *href != "/patients" || role.may(Action::SearchPatients))
+                .map(|(href, label, built, _)| NavItem { href, label, built: *built, active: *href == active })
+                .collect(),
+            notice: None,
+        }
+    }
+
+    pub fn with_notice(mut self, notice: Option<String>) -> Layout {
+        self.notice = notice;
+        self
+    }
+}
+
+/// A form's submitted values and its errors, as templates need them.
+#[derive(Debug, Default, Clone)]
+pub struct FormState {
+    pub values: HashMap<String, String>,
+    pub errors: ValidationErrors,
+}
+
+impl FormState {
+    pub fn new(values: HashMap<String, String>) -> FormState {
+        FormState { values, errors: ValidationErrors::new() }
+    }
+
+    /// The submitted value of a field, or empty.
+    pub fn v(&self, name: &str) -> &str {
+        self.values.get(name).map(String::as_str).unwrap_or("")
+    }
+
+    /// The error message of a field, if any.
+    pub fn err(&self, name: &str) -> Option<&str> {
+        self.errors.for_field(name)
+    }
+
+    pub fn has_guarantor(&self) -> bool {
+        self.values.iter().any(|(k, v)| k.starts_with("guarantor.") && !v.trim().is_empty())
+    }
+
+    /// Takes a field's value out (for the typed input).
+    pub fn take(&self, name: &str) -> String {
+        self.v(name).to_string()
+    }
+}
+
+/// Renders a template, or an error page if rendering fails.
+pub fn render<T: Template>(template: &T) -> Response {
+    match template.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            let id = crate::error::log_internal(&format!("template failed: {e}"));
+            error_page_status(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                &format!("The page could not be shown. Quote error id {id}."),
+            )
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "bare_error.html")]
+struct BareError<'a> {
+    title: &'a str,
+    message: &'a str,
+}
+
+/// A plain error page (no navigation: the user may not be signed in).
+pub fn error_page_status(status: StatusCode, title: &str, message: &str) -> Response {
+    let html = BareError { title, message }.render().unwrap_or_else(|_| message.to_string());
+    (status, Html(html)).into_response()
+}
+
+/// The page for an application error.
+pub fn error_page(e: AppError) -> Response {
+    let status = crate::error::status_of(&e);
+    match e {
+        AppError::Forbidden => {
+            error_page_status(status, "Not allowed", "Your role does not allow this. Ask the office manager if you need it.")
+        }
+        AppError::NotFound(what) => error_page_status(status, "Not found", &format!("That {what} does not exist in this practice.")),
+        AppError::Internal(detail) => {
+            let id = crate::error::log_internal(&detail);
+            error_page_status(
+                status,
+                "Something went wrong",
+                &format!("medoffice could not finish this. Nothing was changed. Quote error id {id}."),
+            )
+        }
+        other => error_page_status(status, "Cannot do that", &other.to_string()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "not_built.html")]
+struct NotBuilt {
+    layout: Layout,
+    title: &'static str,
+    description: &'static str,
+}
+
+async fn not_built(session: PageSession, uri: axum::http::Uri) -> Response {
+    let (href, label, _, description) =
+        AREAS.iter().find(|(href, ..)| *href == uri.path()).copied().unwrap_or(("/today", "Not built", false, ""));
+    render(&NotBuilt { layout: Layout::new(&session, href), title: label, description })
+}
