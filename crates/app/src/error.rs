@@ -43,14 +43,15 @@ impl From<medoffice_store::SqlxError> for AppError {
     }
 }
 
-/// Constraint names turned into sentences.
+/// Constraint names turned into sentences. PostgreSQL names the constraint (`patient_mrn_unique`);
+/// SQLite names the columns instead (`UNIQUE constraint failed: patient.practice_id, patient.mrn`).
 fn conflict_message(constraint: &str) -> String {
     match constraint {
         "patient_version" => "someone else changed this patient since you opened it; reload and apply your change again".into(),
         "patient_already_merged" => "that patient record was already merged into another".into(),
         c if c.contains("app_user_username") || c.contains("username") => "that username is taken".into(),
-        c if c.contains("provider_npi") => "a provider with that NPI already exists".into(),
-        c if c.contains("patient_mrn") => "that medical record number is taken".into(),
+        c if c.contains("provider_npi") || c.contains("provider.npi") => "a provider with that NPI already exists".into(),
+        c if c.contains("patient_mrn") || c.contains("patient.mrn") => "that medical record number is taken".into(),
         other => format!("the change conflicts with existing data ({other})"),
     }
 }

@@ -7,7 +7,7 @@ use medoffice_domain::patients::{
     CoverageInput, CoveragePeriod, DuplicateProbe, PatientData, PatientInput, age_on, check_priority_overlap, likely_duplicate,
     mrn_from_sequence, parse_date,
 };
-use medoffice_domain::search::{Indexable, index_tokens, parse_query, rank};
+use medoffice_domain::search::{Indexable, index_tokens, parse_query, rank, spelled_match};
 use medoffice_domain::security::Action;
 use medoffice_domain::validation::ValidationErrors;
 use medoffice_store::blobs::{self, BlobRow};
@@ -186,15 +186,17 @@ impl App {
         let mut tx = self.store.begin().await?;
         let ids = store::search_ids(&mut tx, &actor.practice_id, &words, SEARCH_CANDIDATES).await?;
         let rows = store::get_many(&mut tx, &actor.practice_id, &ids).await?;
-        let mut ranked: Vec<(u32, &PatientRow)> = rows
+        // Member ids are not in the row; a word that matched only one still counts as found.
+        let scored: Vec<(u32, bool, &PatientRow)> = rows
             .iter()
             .map(|r| {
                 let tokens = tokens_of_row(r, &[]);
-                // A word that matched only a member id (not in the row) still counts as a match.
-                let score = rank(&words, &tokens).max(1);
-                (score, r)
+                (rank(&words, &tokens).max(1), spelled_match(&words, &tokens), r)
             })
             .collect();
+        let any_spelled = scored.iter().any(|(_, spelled, _)| *spelled);
+        let mut ranked: Vec<(u32, &PatientRow)> =
+            scored.into_iter().filter(|(_, spelled, _)| *spelled || !any_spelled).map(|(s, _, r)| (s, r)).collect();
         ranked.sort_by(|a, b| {
             b.0.cmp(&a.0).then_with(|| {
                 (&a.1.family_name, &a.1.given_name, &a.1.birth_date).cmp(&(&b.1.family_name, &b.1.given_name, &b.1.birth_date))
@@ -302,10 +304,10 @@ impl App {
             return Err(ValidationErrors::single("payer_id", "choose an insurance company from the practice's list").into());
         }
         let existing = store::coverages_of(&mut tx, &actor.practice_id, patient_id).await?;
-        if let Some(id) = coverage_id {
-            if !existing.iter().any(|c| c.coverage.id == id) {
-                return Err(AppError::NotFound("coverage"));
-            }
+        if let Some(id) = coverage_id
+            && !existing.iter().any(|c| c.coverage.id == id)
+        {
+            return Err(AppError::NotFound("coverage"));
         }
         let periods: Vec<CoveragePeriod> = existing
             .iter()
@@ -527,7 +529,7 @@ fn changed_fields(before: &PatientRow, after: &PatientRow) -> Vec<&'static str> 
     }
 }
 
-const FIELD_NAMES: [&str; 31] = [
+const FIELD_NAMES: [&str; 32] = [
     "family_name",
     "given_name",
     "middle_name",
@@ -556,6 +558,7 @@ const FIELD_NAMES: [&str; 31] = [
     "guarantor_birth_date",
     "guarantor_phone",
     "guarantor_address_line1",
+    "guarantor_address_line2",
     "guarantor_city",
     "guarantor_state",
     "guarantor_postal_code",

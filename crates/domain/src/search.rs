@@ -196,9 +196,9 @@ pub fn upper_bound(prefix: &str) -> String {
     format!("{prefix}~")
 }
 
-/// How well a patient's tokens answer the query: 3 per word matched exactly, 2 by prefix,
-/// 1 by sound only. Higher is better; used to order the candidates the store found.
-pub fn rank(words: &[WordMatch], tokens: &[String]) -> u32 {
+/// How well a patient's tokens answer each word: 3 exactly, 2 by prefix, 1 by sound only,
+/// 0 not at all.
+pub fn word_scores(words: &[WordMatch], tokens: &[String]) -> Vec<u32> {
     words
         .iter()
         .map(|w| {
@@ -216,7 +216,18 @@ pub fn rank(words: &[WordMatch], tokens: &[String]) -> u32 {
                 0
             }
         })
-        .sum()
+        .collect()
+}
+
+/// The sum of [`word_scores`]: higher is better; used to order the candidates the store found.
+pub fn rank(words: &[WordMatch], tokens: &[String]) -> u32 {
+    word_scores(words, tokens).iter().sum()
+}
+
+/// Whether every word matched by spelling (exactly or as a prefix), not only by sound. When some
+/// candidates match by spelling, the ones that match only by sound are noise and are dropped.
+pub fn spelled_match(words: &[WordMatch], tokens: &[String]) -> bool {
+    word_scores(words, tokens).iter().all(|s| *s >= 2)
 }
 
 #[cfg(test)]
@@ -297,6 +308,8 @@ mod tests {
         assert!(rank(&words, &exact) > rank(&words, &prefix));
         assert!(rank(&words, &prefix) > rank(&words, &sound));
         assert!(rank(&words, &sound) > 0);
+        assert!(spelled_match(&words, &prefix));
+        assert!(!spelled_match(&words, &sound));
     }
 
     #[test]

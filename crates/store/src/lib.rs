@@ -178,22 +178,20 @@ impl Store {
 }
 
 /// Increments and returns a per-practice counter, inside the caller's transaction.
+///
+/// One upsert, so two transactions taking a counter's first number at once both succeed: on
+/// PostgreSQL the second waits for the first's row and then increments it (an UPDATE, then an
+/// INSERT when no row was found, let both insert and one fail on the primary key).
 pub async fn next_counter(conn: &mut AnyConnection, practice_id: &str, name: &str) -> Result<i64> {
-    let updated: Option<(i64,)> =
-        sqlx::query_as("UPDATE counter SET value = value + 1 WHERE practice_id = $1 AND name = $2 RETURNING value")
-            .bind(practice_id)
-            .bind(name)
-            .fetch_optional(&mut *conn)
-            .await?;
-    if let Some((value,)) = updated {
-        return Ok(value);
-    }
-    sqlx::query("INSERT INTO counter (practice_id, name, value) VALUES ($1, $2, 1)")
-        .bind(practice_id)
-        .bind(name)
-        .execute(&mut *conn)
-        .await?;
-    Ok(1)
+    let (value,): (i64,) = sqlx::query_as(
+        "INSERT INTO counter (practice_id, name, value) VALUES ($1, $2, 1) \
+         ON CONFLICT (practice_id, name) DO UPDATE SET value = counter.value + 1 RETURNING value",
+    )
+    .bind(practice_id)
+    .bind(name)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(value)
 }
 
 /// A new id: UUID v7, so ids sort by creation time and index well.

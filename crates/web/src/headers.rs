@@ -19,7 +19,7 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
     h.insert("permissions-policy", HeaderValue::from_static("camera=(self), microphone=(), geolocation=()"));
     if is_static {
@@ -31,8 +31,8 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     response
 }
 
-/// A state-changing request that a browser says comes from another site (Sec-Fetch-Site), or
-/// whose Origin is not this host. Bearer-token API calls carry no cookies and pass.
+/// A state-changing request that a browser says comes from another site (Sec-Fetch-Site), or,
+/// from browsers without Fetch Metadata, whose Origin is not this host. Bearer-token API calls carry no cookies and pass.
 fn is_cross_site_write(request: &Request) -> bool {
     if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return false;
@@ -41,10 +41,9 @@ fn is_cross_site_write(request: &Request) -> bool {
     if headers.contains_key(header::AUTHORIZATION) && !headers.contains_key(header::COOKIE) {
         return false;
     }
+    // Browsers that send Fetch Metadata say where the request comes from; trust it first.
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        if site == "cross-site" || site == "same-site" {
-            return true;
-        }
+        return !(site == "same-origin" || site == "none");
     }
     match (headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()), headers.get(header::HOST).and_then(|v| v.to_str().ok())) {
         (Some("null"), _) => true,

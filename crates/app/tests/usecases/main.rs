@@ -14,6 +14,7 @@ mod harness;
 mod atomicity;
 mod audit;
 mod auth;
+mod concurrency;
 mod coverages;
 mod patients;
 mod roles;

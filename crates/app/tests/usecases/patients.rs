@@ -185,3 +185,46 @@ both_backends! {
         assert!(matches!(env.app.merge_patients(&staff.admin, &survivor.id, &survivor.id).await, Err(AppError::Validation(_))));
     }
 }
+
+both_backends! {
+    async fn an_edit_is_audited_with_the_name_of_every_field_it_changed(env: TestEnv) {
+        use medoffice_domain::patients::{AddressInput, GuarantorInput};
+        let staff = env.practice().await;
+        let address = |line2: &str| AddressInput {
+            line1: "12 Elm St".into(),
+            line2: line2.into(),
+            city: "Albany".into(),
+            state: "NY".into(),
+            postal_code: "12207".into(),
+        };
+        let mut child = patient("Doe", "Jimmy", "2015-08-01");
+        child.guarantor = Some(GuarantorInput {
+            family_name: "Doe".into(),
+            given_name: "Jane".into(),
+            relationship: "parent".into(),
+            address: address("Apt 2"),
+            ..Default::default()
+        });
+        let view = env.app.register_patient(&staff.front_desk, &child, false).await.unwrap();
+        assert_eq!(view.guarantor.as_ref().and_then(|g| g.address.as_ref()).and_then(|a| a.line2.as_deref()), Some("Apt 2"));
+
+        // Each field alone, so a field missing from the audited list shows as an empty detail.
+        let mut version = view.version;
+        let mut edits: Vec<(&str, medoffice_domain::patients::PatientInput)> = Vec::new();
+        let mut e = child.clone();
+        e.guarantor.as_mut().unwrap().address = address("Apt 3");
+        edits.push(("guarantor_address_line2", e.clone()));
+        e.address = address("");
+        edits.push(("address_line1, city, state, postal_code", e.clone()));
+        e.middle_name = "Lee".into();
+        edits.push(("middle_name", e.clone()));
+        for (expected, input) in edits {
+            let edited = env.app.update_patient(&staff.front_desk, &view.id, version, &input).await.unwrap();
+            assert_eq!(edited.version, version + 1);
+            version = edited.version;
+            let filter = AuditFilter { patient_id: Some(view.id.clone()), action_prefix: Some("patient.update".into()), ..Default::default() };
+            let newest = env.app.audit_trail(&staff.admin, &filter, 1).await.unwrap().remove(0);
+            assert_eq!(newest.detail, expected);
+        }
+    }
+}
