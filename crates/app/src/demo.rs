@@ -21,13 +21,19 @@ pub const DEMO_USERS: [(&str, &str, &str); 5] = [
 impl App {
     /// Fills an empty database with the demo practice. Refuses a database with a practice.
     pub async fn demo(&self, password: &str) -> Result<Generated> {
+        self.seed_practice("Riverside Family Medicine", DEMO_PATIENTS, password).await
+    }
+
+    /// Fills an empty database with a generated practice of `patients` patients and the demo's
+    /// users, all with `password` (the demo, and benchmarks at scale).
+    pub async fn seed_practice(&self, name: &str, patients: usize, password: &str) -> Result<Generated> {
         medoffice_domain::security::check_password_policy(password).map_err(|m| ValidationErrors::single("password", m))?;
         if self.has_practice().await? {
             return Err(AppError::Conflict(
                 "this database already has a practice; the demo only fills an empty one (use another --data-dir)".into(),
             ));
         }
-        let generated = self.generate_practice("Riverside Family Medicine", DEMO_PATIENTS, 20261128, |_| {}).await?;
+        let generated = self.generate_practice(name, patients, 20261128, |_| {}).await?;
         let mut tx = self.store.begin().await?;
         let now = self.now_text();
         for (username, display_name, role) in DEMO_USERS {

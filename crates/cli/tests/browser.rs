@@ -15,7 +15,11 @@ use std::time::{Duration, Instant};
 
 const PASSWORD: &str = "demo-password-1";
 /// A small PNG (8x5 pixels), standing in for the photo of an insurance card.
-const CARD_PNG: [u8; 74] = [137, 80, 78, 71, 13, 10, 26, 10, 0, 0, 0, 13, 73, 72, 68, 82, 0, 0, 0, 8, 0, 0, 0, 5, 8, 2, 0, 0, 0, 247, 243, 58, 2, 0, 0, 0, 17, 73, 68, 65, 84, 120, 156, 99, 16, 201, 59, 129, 21, 49, 208, 65, 2, 0, 123, 185, 51, 145, 198, 9, 153, 108, 0, 0, 0, 0, 73, 69, 78, 68, 174, 66, 96, 130];
+const CARD_PNG: [u8; 74] = [
+    137, 80, 78, 71, 13, 10, 26, 10, 0, 0, 0, 13, 73, 72, 68, 82, 0, 0, 0, 8, 0, 0, 0, 5, 8, 2, 0, 0, 0, 247, 243, 58, 2, 0, 0, 0, 17, 73,
+    68, 65, 84, 120, 156, 99, 16, 201, 59, 129, 21, 49, 208, 65, 2, 0, 123, 185, 51, 145, 198, 9, 153, 108, 0, 0, 0, 0, 73, 69, 78, 68,
+    174, 66, 96, 130,
+];
 
 /// Kills the child process when the test ends, however it ends.
 struct Guard(Child);
@@ -72,7 +76,14 @@ async fn start() -> (Guard, Guard, Client, String, tempfile::TempDir) {
             .unwrap(),
     );
     let driver_port = free_port();
-    let driver = Guard(Command::new("/usr/bin/chromedriver").arg(format!("--port={driver_port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap());
+    let driver = Guard(
+        Command::new("/usr/bin/chromedriver")
+            .arg(format!("--port={driver_port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     wait_for_port(port, "medoffice");
     wait_for_port(driver_port, "chromedriver");
     let profile = data.path().join("chromium-profile");
@@ -155,7 +166,10 @@ async fn journey(client: &Client, base: &str, data_dir: &Path) {
     client.find(Locator::Css("form.form button[type=submit]")).await.unwrap().click().await.unwrap();
     client.wait().for_element(Locator::Css(".coverage")).await.unwrap();
     let coverage = text_of(client, ".coverage").await;
-    assert!(coverage.contains("Aetna") && coverage.contains("W228441093") && coverage.contains("$25.00"), "the chart lists the coverage, got: {coverage}");
+    assert!(
+        coverage.contains("Aetna") && coverage.contains("W228441093") && coverage.contains("$25.00"),
+        "the chart lists the coverage, got: {coverage}"
+    );
     let image = client.find(Locator::Css(".card-images img")).await.unwrap();
     let loaded = client.execute("return arguments[0].naturalWidth;", vec![serde_json::to_value(&image).unwrap()]).await.unwrap();
     assert_eq!(loaded, serde_json::json!(8), "the card image loads in the chart");

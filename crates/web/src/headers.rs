@@ -10,11 +10,12 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
                    connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
 pub async fn security_headers(request: Request, next: Next) -> Response {
-    if is_cross_site_write(&request) {
-        return (StatusCode::FORBIDDEN, "cross-site requests may not change anything").into_response();
-    }
     let is_static = request.uri().path().starts_with("/static/");
-    let mut response = next.run(request).await;
+    let mut response = if is_cross_site_write(&request) {
+        (StatusCode::FORBIDDEN, "cross-site requests may not change anything").into_response()
+    } else {
+        next.run(request).await
+    };
     let h = response.headers_mut();
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));

@@ -12,7 +12,13 @@ both_backends! {
         let audit_before = env.count("audit_event").await;
         let result = env
             .app
-            .add_coverage(&staff.front_desk, "no-such-patient", &coverage(&payer, "A1234567", "1", "2025-01-01"), upload("card.png", "image/png", png_bytes()), None)
+            .add_coverage(
+                &staff.front_desk,
+                "no-such-patient",
+                &coverage(&payer, "A1234567", "1", "2025-01-01"),
+                upload("card.png", "image/png", png_bytes()),
+                None,
+            )
             .await;
         assert!(matches!(result, Err(AppError::NotFound("patient"))), "{result:?}");
         assert_eq!(env.count("coverage").await, 0);

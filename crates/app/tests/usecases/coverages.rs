@@ -11,7 +11,8 @@ both_backends! {
         let other = env.payer_id(&staff.admin, 1).await;
         let jane = env.app.register_patient(&staff.front_desk, &patient("Doe", "Jane", "1985-03-14"), false).await.unwrap();
 
-        let primary = env.app.add_coverage(&staff.front_desk, &jane.id, &coverage(&aetna, "A1234567", "1", "2025-01-01"), None, None).await.unwrap();
+        let primary_input = coverage(&aetna, "A1234567", "1", "2025-01-01");
+        let primary = env.app.add_coverage(&staff.front_desk, &jane.id, &primary_input, None, None).await.unwrap();
         assert_eq!((primary.priority, primary.priority_label.as_str()), (1, "primary"));
         assert_eq!(primary.member_id, "A1234567");
         assert_eq!(primary.copay_cents, 2500);
@@ -22,7 +23,8 @@ both_backends! {
         );
         assert_eq!(fields, vec!["priority".to_string()]);
 
-        let secondary = env.app.add_coverage(&staff.front_desk, &jane.id, &coverage(&other, "B7654321", "2", "2026-06-01"), None, None).await.unwrap();
+        let secondary_input = coverage(&other, "B7654321", "2", "2026-06-01");
+        let secondary = env.app.add_coverage(&staff.front_desk, &jane.id, &secondary_input, None, None).await.unwrap();
         assert_eq!(secondary.priority_label, "secondary");
 
         // A primary that ended before the new one starts does not overlap.
@@ -73,12 +75,10 @@ both_backends! {
         let payer = env.payer_id(&staff.admin, 0).await;
         let jane = env.app.register_patient(&staff.front_desk, &patient("Doe", "Jane", "1985-03-14"), false).await.unwrap();
         let png = png_bytes();
-        let saved = env
-            .app
-            // The browser's claims (name, type) are not trusted: the bytes say PNG.
-            .add_coverage(&staff.front_desk, &jane.id, &coverage(&payer, "A1234567", "1", "2025-01-01"), upload("card.jpg", "image/jpeg", png.clone()), None)
-            .await
-            .unwrap();
+        let input = coverage(&payer, "A1234567", "1", "2025-01-01");
+        // The browser's claims (name, type) are not trusted: the bytes say PNG.
+        let front = upload("card.jpg", "image/jpeg", png.clone());
+        let saved = env.app.add_coverage(&staff.front_desk, &jane.id, &input, front, None).await.unwrap();
         assert!(saved.card_front_blob_id.is_some());
         assert_eq!(saved.card_back_blob_id, None);
         assert_eq!(env.count("blob").await, 1);
@@ -90,11 +90,8 @@ both_backends! {
         assert!(matches!(env.app.card_image(&staff.bookkeeper, &saved.id, CardSide::Front).await, Err(AppError::Forbidden)));
 
         // A back image added later keeps the front one.
-        let updated = env
-            .app
-            .update_coverage(&staff.front_desk, &jane.id, &saved.id, &coverage(&payer, "A1234567", "1", "2025-01-01"), None, upload("back.png", "image/png", png.clone()))
-            .await
-            .unwrap();
+        let back = upload("back.png", "image/png", png.clone());
+        let updated = env.app.update_coverage(&staff.front_desk, &jane.id, &saved.id, &input, None, back).await.unwrap();
         assert_eq!(updated.card_front_blob_id, saved.card_front_blob_id);
         assert!(updated.card_back_blob_id.is_some() && updated.card_back_blob_id != updated.card_front_blob_id);
         let (_, back) = env.app.card_image(&staff.front_desk, &saved.id, CardSide::Back).await.unwrap();

@@ -222,7 +222,8 @@ both_backends! {
             let edited = env.app.update_patient(&staff.front_desk, &view.id, version, &input).await.unwrap();
             assert_eq!(edited.version, version + 1);
             version = edited.version;
-            let filter = AuditFilter { patient_id: Some(view.id.clone()), action_prefix: Some("patient.update".into()), ..Default::default() };
+            let filter =
+                AuditFilter { patient_id: Some(view.id.clone()), action_prefix: Some("patient.update".into()), ..Default::default() };
             let newest = env.app.audit_trail(&staff.admin, &filter, 1).await.unwrap().remove(0);
             assert_eq!(newest.detail, expected);
         }

@@ -74,7 +74,13 @@ both_backends! {
         names.sort();
         assert_eq!(
             names,
-            vec![("admin", "admin"), ("biller", "biller"), ("bookkeeper", "bookkeeper"), ("doctor", "provider"), ("frontdesk", "front_desk")]
+            vec![
+                ("admin", "admin"),
+                ("biller", "biller"),
+                ("bookkeeper", "bookkeeper"),
+                ("doctor", "provider"),
+                ("frontdesk", "front_desk"),
+            ]
         );
         env.app.merge_patients(&staff.admin, &a.id, &b.id).await.unwrap();
         assert_eq!(env.count("patient_merge").await, 1);

@@ -35,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .route("/messages/{*rest}", any(not_built))
         .route("/documents/{*rest}", any(not_built))
         .route("/patients/{id}/documents", any(not_built))
+        .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
 }
 
@@ -81,8 +82,12 @@ async fn not_built() -> Problem {
     Problem::new(StatusCode::NOT_IMPLEMENTED, "this part of medoffice is not built yet (see the project's open issues)")
 }
 
-async fn not_found() -> Problem {
+pub(crate) async fn not_found() -> Problem {
     Problem::new(StatusCode::NOT_FOUND, "no such API endpoint; see /api/v1/openapi.json")
+}
+
+async fn method_not_allowed() -> Problem {
+    Problem::new(StatusCode::METHOD_NOT_ALLOWED, "this endpoint does not take this method; see /api/v1/openapi.json")
 }
 
 /// A list answer: `{"items": [...], "next": cursor-or-null}`.
@@ -113,20 +118,37 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// A body that is JSON but not of the expected shape: the field at fault and what is wrong.
+fn data_error(text: &str) -> FieldProblem {
+    let text = text.trim_start_matches("Failed to deserialize the JSON body into the target type: ");
+    // serde reports `path.to.field: problem` when it knows the field.
+    let (field, message) = match text.split_once(": ") {
+        Some((path, rest)) if !path.is_empty() && path.chars().all(|c| c.is_ascii_alphanumeric() || "_.[]".contains(c)) => {
+            (path.to_string(), rest.to_string())
+        }
+        _ => ("body".to_string(), text.to_string()),
+    };
+    // A missing required member is reported at its parent: name the member itself.
+    let field = match message.strip_prefix("missing field `").and_then(|m| m.split_once('`')) {
+        Some((name, _)) if field == "body" || field == "." => name.to_string(),
+        Some((name, _)) => format!("{field}.{name}"),
+        None if field == "." => "body".to_string(),
+        None => field,
+    };
+    FieldProblem { field, message }
+}
+
+/// Deserializes `T` from a JSON body already read as a value, naming the field at fault. For
+/// bodies of several parts (a patient's fields and `version`), where `#[serde(flatten)]` would
+/// hide which field is wrong.
+pub fn from_json<T: DeserializeOwned>(body: &serde_json::Value) -> Result<T, Problem> {
+    let bytes = serde_json::to_vec(body).map_err(|e| Problem::new(StatusCode::BAD_REQUEST, e.to_string()))?;
+    Json::<T>::from_bytes(&bytes).map(|Json(v)| v).map_err(json_problem)
+}
+
 fn json_problem(rejection: JsonRejection) -> Problem {
     match rejection {
-        JsonRejection::JsonDataError(e) => {
-            let text = e.body_text();
-            let message = text.trim_start_matches("Failed to deserialize the JSON body into the target type: ").to_string();
-            // serde reports `path.to.field: problem` when it knows the field.
-            let field = message
-                .split_once(": ")
-                .map(|(path, _)| path)
-                .filter(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || "_.[]".contains(c)))
-                .unwrap_or("body")
-                .to_string();
-            Problem::validation(vec![FieldProblem { field, message }])
-        }
+        JsonRejection::JsonDataError(e) => Problem::validation(vec![data_error(&e.body_text())]),
         JsonRejection::JsonSyntaxError(e) => {
             Problem::new(StatusCode::BAD_REQUEST, format!("the body is not valid JSON: {}", e.body_text()))
         }

@@ -1,12 +1,13 @@
 //! Patients and their insurance coverages.
 
-use super::{ApiJson, ApiPath, ApiQuery, Page};
+use super::{ApiJson, ApiPath, ApiQuery, Page, from_json};
 use crate::AppState;
 use crate::auth::ApiActor;
 use crate::error::{ApiError, Problem};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use medoffice_app::views::{CoverageView, PatientSummary, PatientView};
 use medoffice_domain::patients::{CoverageInput, PatientInput};
 use serde::{Deserialize, Serialize};
@@ -60,9 +61,12 @@ pub struct MergeRequest {
 pub async fn create(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    ApiJson(body): ApiJson<NewPatient>,
-) -> Result<(StatusCode, Json<PatientView>), ApiError> {
-    let view = state.app.register_patient(&actor, &body.patient, body.confirm_new).await?;
+    ApiJson(body): ApiJson<serde_json::Value>,
+) -> Result<(StatusCode, Json<PatientView>), Response> {
+    // The patient's fields first: through `flatten` an error would not name its field.
+    from_json::<PatientInput>(&body).map_err(IntoResponse::into_response)?;
+    let body: NewPatient = from_json(&body).map_err(IntoResponse::into_response)?;
+    let view = state.app.register_patient(&actor, &body.patient, body.confirm_new).await.map_err(|e| ApiError(e).into_response())?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -101,9 +105,12 @@ pub async fn update(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiPath(id): ApiPath<String>,
-    ApiJson(body): ApiJson<PatientEdit>,
-) -> Result<Json<PatientView>, ApiError> {
-    Ok(Json(state.app.update_patient(&actor, &id, body.version, &body.patient).await?))
+    ApiJson(body): ApiJson<serde_json::Value>,
+) -> Result<Json<PatientView>, Response> {
+    // The patient's fields first: through `flatten` an error would not name its field.
+    from_json::<PatientInput>(&body).map_err(IntoResponse::into_response)?;
+    let body: PatientEdit = from_json(&body).map_err(IntoResponse::into_response)?;
+    Ok(Json(state.app.update_patient(&actor, &id, body.version, &body.patient).await.map_err(|e| ApiError(e).into_response())?))
 }
 
 /// Adds an insurance coverage. Two coverages of one priority on the same day answer 422.

@@ -51,7 +51,13 @@ pub fn routes() -> Router<AppState> {
             "/static/app.js",
             get(|| async { ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], include_str!("../../static/app.js")) }),
         )
-        .fallback(|| async { error_page_status(StatusCode::NOT_FOUND, "Page not found", "There is no page at this address.") })
+        .fallback(|uri: axum::http::Uri| async move {
+            // `/api/v1/` and other API-looking paths the nested API router does not see.
+            if uri.path().starts_with("/api/") {
+                return crate::api::not_found().await.into_response();
+            }
+            error_page_status(StatusCode::NOT_FOUND, "Page not found", "There is no page at this address.")
+        })
 }
 
 /// One entry of the navigation.

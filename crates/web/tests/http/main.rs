@@ -1,0 +1,11 @@
+//! medoffice's HTTP surface, in process: the JSON API (`/api/v1`) and the staff's pages, over a
+//! fresh demo practice on SQLite for every test.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod api_auth;
+mod api_bad_input;
+mod api_docs;
+mod api_patients;
+mod harness;
+mod pages;
