@@ -463,7 +463,7 @@ async fn insert_generated_patient(
     let mrn = mrn_from_sequence(u64::try_from(next_counter(conn, practice_id, "mrn").await?).unwrap_or(0));
     store::insert(conn, practice_id, &id, &mrn, data, now).await?;
     for c in coverages {
-        store::insert_coverage(conn, practice_id, &new_id(), &id, c, None, None, now).await?;
+        store::insert_coverage(conn, practice_id, &new_id(), &id, c, (None, None), now).await?;
     }
     let phones: Vec<&str> = data.phones().map(Phone::digits).collect();
     let tokens = index_tokens(&Indexable {

@@ -334,13 +334,21 @@ impl App {
         let now = self.now_text();
         let (id, action) = match coverage_id {
             Some(id) => {
-                store::update_coverage(&mut tx, &actor.practice_id, id, &data, front_id.as_deref(), back_id.as_deref(), &now).await?;
+                store::update_coverage(&mut tx, &actor.practice_id, id, &data, (front_id.as_deref(), back_id.as_deref()), &now).await?;
                 (id.to_string(), "coverage.update")
             }
             None => {
                 let id = new_id();
-                store::insert_coverage(&mut tx, &actor.practice_id, &id, patient_id, &data, front_id.as_deref(), back_id.as_deref(), &now)
-                    .await?;
+                store::insert_coverage(
+                    &mut tx,
+                    &actor.practice_id,
+                    &id,
+                    patient_id,
+                    &data,
+                    (front_id.as_deref(), back_id.as_deref()),
+                    &now,
+                )
+                .await?;
                 (id, "coverage.create")
             }
         };
@@ -395,17 +403,16 @@ impl App {
 
     /// A card image of a coverage: its content type and bytes. Audited as a read of the patient.
     pub async fn card_image(&self, actor: &Actor, coverage_id: &str, side: CardSide) -> Result<(String, Vec<u8>)> {
+        // The role first: a refused user learns nothing, not even whether the coverage exists.
+        self.authorize(actor, Action::ReadPatient, None).await?;
         let mut tx = self.store.begin().await?;
         let coverage = store::get_coverage(&mut tx, &actor.practice_id, coverage_id).await?;
         let patient_id = coverage.coverage.patient_id.clone();
-        drop(tx);
-        self.authorize(actor, Action::ReadPatient, Some(&patient_id)).await?;
         let blob_id = match side {
             CardSide::Front => coverage.coverage.card_front_blob_id.clone(),
             CardSide::Back => coverage.coverage.card_back_blob_id.clone(),
         }
         .ok_or(AppError::NotFound("card image"))?;
-        let mut tx = self.store.begin().await?;
         let blob = blobs::get(&mut tx, &actor.practice_id, &blob_id).await?;
         let bytes = self.blobs.get(&blob.storage_key).await?;
         if hex::encode(Sha256::digest(&bytes)) != blob.sha256 {

@@ -194,11 +194,11 @@ async fn journey(client: &Client, base: &str, data_dir: &Path) {
     // A late answer for an earlier keystroke may still replace the results: retry the click.
     let mut clicked = false;
     for _ in 0..30 {
-        if let Ok(link) = client.find(Locator::LinkText("Quintanilla-Brooks, Harriet")).await {
-            if link.click().await.is_ok() {
-                clicked = true;
-                break;
-            }
+        if let Ok(link) = client.find(Locator::LinkText("Quintanilla-Brooks, Harriet")).await
+            && link.click().await.is_ok()
+        {
+            clicked = true;
+            break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

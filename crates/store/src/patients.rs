@@ -257,8 +257,11 @@ pub async fn insert_tokens(conn: &mut AnyConnection, practice_id: &str, patient_
 
 /// Ids of patients matching every word, at most `limit`, found by index range scans.
 ///
-/// The longest word drives the scan (it is usually the most selective); each other word is an
-/// `EXISTS` probe on the (practice_id, patient_id) index. Ranking is the caller's (domain::search::rank).
+/// The longest word (usually the most selective) drives: each of its alternatives is its own
+/// range scan on the primary key (practice_id, token, ...), joined by UNION ALL, because neither
+/// database turns an OR of ranges into index scans reliably. Each other word is an `EXISTS`
+/// probe on the covering (practice_id, patient_id, token) index: a dozen entries per candidate.
+/// Ranking is the caller's (domain::search::rank).
 pub async fn search_ids(conn: &mut AnyConnection, practice_id: &str, words: &[WordMatch], limit: i64) -> Result<Vec<String>> {
     let mut ordered: Vec<&WordMatch> = words.iter().collect();
     ordered.sort_by_key(|w| std::cmp::Reverse(w.word.len()));
@@ -266,28 +269,35 @@ pub async fn search_ids(conn: &mut AnyConnection, practice_id: &str, words: &[Wo
         return Ok(Vec::new());
     };
     let mut params: Vec<String> = vec![practice_id.to_string()];
-    let condition = |w: &WordMatch, alias: &str, params: &mut Vec<String>| -> String {
-        let mut alternatives = Vec::new();
-        for p in &w.prefixes {
-            params.push(p.clone());
-            params.push(upper_bound(p));
-            alternatives.push(format!("({alias}.token >= ${} AND {alias}.token < ${})", params.len() - 1, params.len()));
-        }
-        for e in &w.exacts {
-            params.push(e.clone());
-            alternatives.push(format!("{alias}.token = ${}", params.len()));
-        }
-        format!("({})", alternatives.join(" OR "))
+    let mut bind = |value: String, params: &mut Vec<String>| -> String {
+        params.push(value);
+        format!("${}", params.len())
     };
-    let mut sql = format!(
-        "SELECT DISTINCT t0.patient_id FROM patient_search_token t0 WHERE t0.practice_id = $1 AND {}",
-        condition(first, "t0", &mut params)
-    );
+    let mut scans = Vec::new();
+    for p in &first.prefixes {
+        let (low, high) = (bind(p.clone(), &mut params), bind(upper_bound(p), &mut params));
+        scans.push(format!("SELECT patient_id FROM patient_search_token WHERE practice_id = $1 AND token >= {low} AND token < {high}"));
+    }
+    for e in &first.exacts {
+        let value = bind(e.clone(), &mut params);
+        scans.push(format!("SELECT patient_id FROM patient_search_token WHERE practice_id = $1 AND token = {value}"));
+    }
+    let mut sql = format!("SELECT DISTINCT t0.patient_id FROM ({}) t0", scans.join(" UNION ALL "));
     for (i, w) in rest.iter().enumerate() {
         let alias = format!("t{}", i + 1);
-        let cond = condition(w, &alias, &mut params);
+        let mut alternatives = Vec::new();
+        for p in &w.prefixes {
+            let (low, high) = (bind(p.clone(), &mut params), bind(upper_bound(p), &mut params));
+            alternatives.push(format!("({alias}.token >= {low} AND {alias}.token < {high})"));
+        }
+        for e in &w.exacts {
+            let value = bind(e.clone(), &mut params);
+            alternatives.push(format!("{alias}.token = {value}"));
+        }
+        sql.push_str(if i == 0 { " WHERE " } else { " AND " });
         sql.push_str(&format!(
-            " AND EXISTS (SELECT 1 FROM patient_search_token {alias} WHERE {alias}.practice_id = $1 AND {alias}.patient_id = t0.patient_id AND {cond})"
+            "EXISTS (SELECT 1 FROM patient_search_token {alias} WHERE {alias}.practice_id = $1 AND {alias}.patient_id = t0.patient_id AND ({}))",
+            alternatives.join(" OR ")
         ));
     }
     sql.push_str(&format!(" LIMIT {}", limit.clamp(1, 1000)));
@@ -367,8 +377,7 @@ pub async fn insert_coverage(
     id: &str,
     patient_id: &str,
     c: &CoverageData,
-    card_front_blob_id: Option<&str>,
-    card_back_blob_id: Option<&str>,
+    (card_front_blob_id, card_back_blob_id): (Option<&str>, Option<&str>),
     now: &str,
 ) -> Result<()> {
     let s = c.subscriber.as_ref();
@@ -408,8 +417,7 @@ pub async fn update_coverage(
     practice_id: &str,
     id: &str,
     c: &CoverageData,
-    card_front_blob_id: Option<&str>,
-    card_back_blob_id: Option<&str>,
+    (card_front_blob_id, card_back_blob_id): (Option<&str>, Option<&str>),
     now: &str,
 ) -> Result<()> {
     let s = c.subscriber.as_ref();

@@ -61,6 +61,7 @@ pub struct PageSession {
 
 impl PageSession {
     /// Refuses a form whose CSRF token is not this session's.
+    #[allow(clippy::result_large_err)] // the error is the page to answer, returned at once
     pub fn check_csrf(&self, submitted: &str) -> Result<(), Response> {
         if csrf_matches(&self.csrf_token, submitted) {
             Ok(())

@@ -67,7 +67,7 @@ both_backends! {
         // A coverage left on the merged record (written below the use cases, which refuse it).
         let data = coverage(&payer, "LEFT-OVER", "1", "2025-01-01").validate(env.app.now().date_naive()).unwrap();
         let mut conn = env.store.pool().acquire().await.unwrap();
-        store::insert_coverage(&mut conn, &staff.admin.practice_id, "left-over", &b.id, &data, None, None, "2026-01-01T00:00:00.000000Z")
+        store::insert_coverage(&mut conn, &staff.admin.practice_id, "left-over", &b.id, &data, (None, None), "2026-01-01T00:00:00.000000Z")
             .await
             .unwrap();
         drop(conn);

@@ -268,6 +268,13 @@ pub struct Address {
 }
 
 impl AddressInput {
+    fn text_fields(&self, prefix: &str) -> Vec<(String, &str)> {
+        [("line1", &self.line1), ("line2", &self.line2), ("city", &self.city), ("state", &self.state), ("postal_code", &self.postal_code)]
+            .into_iter()
+            .map(|(k, v)| (format!("{prefix}{k}"), v.as_str()))
+            .collect()
+    }
+
     fn is_blank(&self) -> bool {
         [&self.line1, &self.line2, &self.city, &self.state, &self.postal_code].iter().all(|s| s.trim().is_empty())
     }
@@ -365,6 +372,31 @@ pub struct PatientInput {
     pub emergency_contact_phone: String,
     /// `None` (or all blank) when the patient is their own guarantor.
     pub guarantor: Option<GuarantorInput>,
+    /// The phones as the API answers them (`phones.mobile`...); used where the flat field is empty,
+    /// so an answer can be sent back as an edit without losing numbers.
+    pub phones: Option<PhonesInput>,
+    /// The emergency contact as the API answers it; used where the flat fields are empty.
+    pub emergency_contact: Option<EmergencyContactInput>,
+}
+
+/// Phones in the nested shape of the API's answers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PhonesInput {
+    pub mobile: Option<String>,
+    pub home: Option<String>,
+    pub work: Option<String>,
+}
+
+/// An emergency contact in the nested shape of the API's answers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EmergencyContactInput {
+    pub name: Option<String>,
+    pub relationship: Option<String>,
+    pub phone: Option<String>,
 }
 
 /// A valid patient's demographics.
@@ -433,6 +465,46 @@ pub fn age_on(birth_date: NaiveDate, today: NaiveDate) -> i32 {
 impl PatientInput {
     /// Validates every field against the rules of a registration; `today` is the practice's date.
     pub fn validate(&self, today: NaiveDate) -> Result<PatientData, ValidationErrors> {
+        self.resolved().validate_flat(today)
+    }
+
+    /// The input with the nested `phones` and `emergency_contact` folded into the flat fields
+    /// that are empty.
+    fn resolved(&self) -> PatientInput {
+        let mut r = self.clone();
+        let fill = |flat: &mut String, nested: Option<&String>| {
+            if let Some(v) = nested
+                && flat.trim().is_empty()
+            {
+                flat.clone_from(v);
+            }
+        };
+        if let Some(p) = &self.phones {
+            fill(&mut r.phone_mobile, p.mobile.as_ref());
+            fill(&mut r.phone_home, p.home.as_ref());
+            fill(&mut r.phone_work, p.work.as_ref());
+        }
+        if let Some(c) = &self.emergency_contact {
+            fill(&mut r.emergency_contact_name, c.name.as_ref());
+            fill(&mut r.emergency_contact_relationship, c.relationship.as_ref());
+            fill(&mut r.emergency_contact_phone, c.phone.as_ref());
+        }
+        // The preferred number is also in `phone`; once a slot holds it, `phone` adds nothing.
+        let slots = [&r.phone_mobile, &r.phone_home, &r.phone_work];
+        if !r.phone.trim().is_empty() && slots.iter().any(|s| Phone::parse(s).ok().is_some_and(|p| Phone::parse(&r.phone).ok() == Some(p)))
+        {
+            r.phone.clear();
+        }
+        r.phones = None;
+        r.emergency_contact = None;
+        r
+    }
+
+    fn validate_flat(&self, today: NaiveDate) -> Result<PatientData, ValidationErrors> {
+        let control = control_character_errors(&self.text_fields());
+        if !control.is_empty() {
+            return Err(control);
+        }
         let mut e = ValidationErrors::new();
         let family_name = e.check("family_name", parse_name_part(&self.family_name));
         let given_name = e.check("given_name", parse_name_part(&self.given_name));
@@ -521,6 +593,47 @@ impl PatientInput {
         }
     }
 
+    /// Every text field with its name, for checks that apply to all of them.
+    fn text_fields(&self) -> Vec<(String, &str)> {
+        let mut fields: Vec<(String, &str)> = [
+            ("family_name", &self.family_name),
+            ("given_name", &self.given_name),
+            ("middle_name", &self.middle_name),
+            ("preferred_name", &self.preferred_name),
+            ("suffix", &self.suffix),
+            ("birth_date", &self.birth_date),
+            ("sex", &self.sex),
+            ("phone", &self.phone),
+            ("phone_mobile", &self.phone_mobile),
+            ("phone_home", &self.phone_home),
+            ("phone_work", &self.phone_work),
+            ("preferred_phone", &self.preferred_phone),
+            ("email", &self.email),
+            ("preferred_contact", &self.preferred_contact),
+            ("language", &self.language),
+            ("emergency_contact_name", &self.emergency_contact_name),
+            ("emergency_contact_relationship", &self.emergency_contact_relationship),
+            ("emergency_contact_phone", &self.emergency_contact_phone),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.as_str()))
+        .collect();
+        fields.extend(self.address.text_fields("address."));
+        if let Some(g) = &self.guarantor {
+            for (k, v) in [
+                ("family_name", &g.family_name),
+                ("given_name", &g.given_name),
+                ("relationship", &g.relationship),
+                ("birth_date", &g.birth_date),
+                ("phone", &g.phone),
+            ] {
+                fields.push((format!("guarantor.{k}"), v.as_str()));
+            }
+            fields.extend(g.address.text_fields("guarantor.address."));
+        }
+        fields
+    }
+
     fn validate_emergency_contact(&self, e: &mut ValidationErrors) -> Option<EmergencyContact> {
         let name = clean(&self.emergency_contact_name);
         let phone_text = self.emergency_contact_phone.trim();
@@ -574,6 +687,19 @@ fn validate_guarantor(g: &GuarantorInput, e: &mut ValidationErrors, today: Naive
     let phone = optional(e, "guarantor.phone", &g.phone, Phone::parse);
     let address = g.address.validate(e, "guarantor.address.");
     Some(Guarantor { family_name: family_name?, given_name: given_name?, relationship: relationship?, birth_date, phone, address })
+}
+
+/// Text with control characters (NUL, escape, line breaks in one-line fields) is refused: it
+/// has no place in a name or an address, breaks printed forms and X12 files, and PostgreSQL
+/// cannot store NUL at all.
+fn control_character_errors(fields: &[(String, &str)]) -> ValidationErrors {
+    let mut e = ValidationErrors::new();
+    for (name, value) in fields {
+        if value.chars().any(char::is_control) {
+            e.add(name, "contains control characters (such as NUL or a line break); type it again");
+        }
+    }
+    e
 }
 
 /// A birth date: a real date, not in the future, not more than 130 years ago.
@@ -789,6 +915,28 @@ fn parse_card_id(text: &str, what: &str) -> Result<String, String> {
 
 impl CoverageInput {
     pub fn validate(&self, today: NaiveDate) -> Result<CoverageData, ValidationErrors> {
+        let fields: Vec<(String, &str)> = [
+            ("payer_id", &self.payer_id),
+            ("member_id", &self.member_id),
+            ("group_number", &self.group_number),
+            ("plan_name", &self.plan_name),
+            ("priority", &self.priority),
+            ("relationship_to_subscriber", &self.relationship_to_subscriber),
+            ("subscriber_family_name", &self.subscriber_family_name),
+            ("subscriber_given_name", &self.subscriber_given_name),
+            ("subscriber_birth_date", &self.subscriber_birth_date),
+            ("subscriber_sex", &self.subscriber_sex),
+            ("copay", &self.copay),
+            ("start_date", &self.start_date),
+            ("end_date", &self.end_date),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.as_str()))
+        .collect();
+        let control = control_character_errors(&fields);
+        if !control.is_empty() {
+            return Err(control);
+        }
         let mut e = ValidationErrors::new();
         let payer_id = clean(&self.payer_id);
         if payer_id.is_none() {
@@ -842,10 +990,10 @@ impl CoverageInput {
             e.check("start_date", parse_date(&self.start_date))
         };
         let end_date = optional(&mut e, "end_date", &self.end_date, parse_date);
-        if let (Some(start), Some(end)) = (start_date, end_date) {
-            if end < start {
-                e.add("end_date", "the end date is before the start date");
-            }
+        if let (Some(start), Some(end)) = (start_date, end_date)
+            && end < start
+        {
+            e.add("end_date", "the end date is before the start date");
         }
         if !e.is_empty() {
             return Err(e);

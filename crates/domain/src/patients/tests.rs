@@ -235,3 +235,30 @@ fn duplicates_are_recognised_by_name_and_birth_date_or_phone() {
     let other_day = DuplicateProbe { birth_date: dob.succ_opt().unwrap_or(dob), ..probe("Doe", "Jane", vec![]) };
     assert_eq!(likely_duplicate(&new, &other_day), None);
 }
+
+#[test]
+fn control_characters_in_any_field_are_refused() {
+    let mut p = jane();
+    p.address.line1 = "12 Elm\u{0} St".into();
+    p.language = "Eng\u{1b}lish".into();
+    assert_eq!(fields(p.validate(today())), vec!["language", "address.line1"]);
+    let mut c = coverage();
+    c.plan_name = "Gold\nPlan".into();
+    let err = c.validate(today()).err().unwrap_or_default();
+    assert!(err.for_field("plan_name").is_some());
+}
+
+#[test]
+fn nested_phones_and_emergency_contact_as_the_api_answers_them_are_accepted() {
+    let mut p = jane();
+    p.phones = Some(PhonesInput { mobile: Some("(555) 201-3344".into()), home: Some("(555) 201-9999".into()), work: None });
+    p.emergency_contact = Some(EmergencyContactInput {
+        name: Some("John Doe".into()),
+        relationship: Some("spouse".into()),
+        phone: Some("(555) 201-1111".into()),
+    });
+    let d = p.validate(today()).unwrap_or_else(|e| unreachable!("{e}"));
+    assert_eq!(d.phone_home.as_ref().map(Phone::digits), Some("5552019999"));
+    assert_eq!(d.phone_mobile.as_ref().map(Phone::digits), Some("5552013344"));
+    assert_eq!(d.emergency_contact.map(|c| c.name), Some("John Doe".to_string()));
+}

@@ -1,5 +1,5 @@
 -- medoffice foundation schema (PostgreSQL). Kept in step with ../sqlite/0001_foundation.sql by the
--- store test `schemas_of_both_backends_match`: same tables, same columns, same nullability.
+-- use-case suite test `schema::both_backends_migrate_to_the_same_tables_columns_and_nullability`.
 --
 -- Why the types are plain: the store talks to both databases through sqlx's Any driver, which
 -- carries TEXT and BIGINT (and floats, blobs) but not dates, booleans or numerics. So:
@@ -226,7 +226,8 @@ CREATE TABLE patient_search_token (
     patient_id TEXT NOT NULL,
     PRIMARY KEY (practice_id, token, patient_id)
 );
-CREATE INDEX patient_search_token_by_patient ON patient_search_token (practice_id, patient_id);
+-- Covering, so checking a candidate's other words reads only this index.
+CREATE INDEX patient_search_token_by_patient ON patient_search_token (practice_id, patient_id, token);
 
 -- Insurance coverages. priority 1 primary, 2 secondary, 3 tertiary; the rule "no two coverages
 -- of one priority on the same day" is checked by the use case (domain::patients).

@@ -5,7 +5,7 @@ mod patients;
 mod practice;
 
 use crate::AppState;
-use crate::error::{FieldProblem, Problem};
+use crate::error::{ApiError, FieldProblem, Problem};
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
@@ -13,6 +13,8 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post, put};
 use axum::{Json, Router};
+use medoffice_app::AppError;
+use medoffice_domain::ValidationErrors;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -140,10 +142,26 @@ fn data_error(text: &str) -> FieldProblem {
 
 /// Deserializes `T` from a JSON body already read as a value, naming the field at fault. For
 /// bodies of several parts (a patient's fields and `version`), where `#[serde(flatten)]` would
-/// hide which field is wrong.
-pub fn from_json<T: DeserializeOwned>(body: &serde_json::Value) -> Result<T, Problem> {
-    let bytes = serde_json::to_vec(body).map_err(|e| Problem::new(StatusCode::BAD_REQUEST, e.to_string()))?;
-    Json::<T>::from_bytes(&bytes).map(|Json(v)| v).map_err(json_problem)
+/// hide which field is wrong. A member that is `null` counts as absent, as answers write what
+/// is not on file as `null`, so that an answer can be sent back.
+pub fn from_json<T: DeserializeOwned>(body: &serde_json::Value) -> Result<T, ApiError> {
+    fn without_nulls(v: &mut serde_json::Value) {
+        if let serde_json::Value::Object(members) = v {
+            members.retain(|_, m| !m.is_null());
+            members.values_mut().for_each(without_nulls);
+        }
+    }
+    let mut body = body.clone();
+    without_nulls(&mut body);
+    let bytes = serde_json::to_vec(&body).map_err(|e| AppError::Internal(e.to_string()))?;
+    Json::<T>::from_bytes(&bytes).map(|Json(v)| v).map_err(|rejection| {
+        let FieldProblem { field, mut message } = data_error(&rejection.body_text());
+        // A position in the re-encoded body would mislead: drop it.
+        if let Some(at) = message.rfind(" at line ") {
+            message.truncate(at);
+        }
+        ApiError(AppError::Validation(ValidationErrors::single(&field, message)))
+    })
 }
 
 fn json_problem(rejection: JsonRejection) -> Problem {

@@ -7,7 +7,6 @@ use crate::error::{ApiError, Problem};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use medoffice_app::views::{CoverageView, PatientSummary, PatientView};
 use medoffice_domain::patients::{CoverageInput, PatientInput};
 use serde::{Deserialize, Serialize};
@@ -62,11 +61,11 @@ pub async fn create(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiJson(body): ApiJson<serde_json::Value>,
-) -> Result<(StatusCode, Json<PatientView>), Response> {
+) -> Result<(StatusCode, Json<PatientView>), ApiError> {
     // The patient's fields first: through `flatten` an error would not name its field.
-    from_json::<PatientInput>(&body).map_err(IntoResponse::into_response)?;
-    let body: NewPatient = from_json(&body).map_err(IntoResponse::into_response)?;
-    let view = state.app.register_patient(&actor, &body.patient, body.confirm_new).await.map_err(|e| ApiError(e).into_response())?;
+    from_json::<PatientInput>(&body)?;
+    let body: NewPatient = from_json(&body)?;
+    let view = state.app.register_patient(&actor, &body.patient, body.confirm_new).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -106,11 +105,11 @@ pub async fn update(
     ApiActor(actor): ApiActor,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<serde_json::Value>,
-) -> Result<Json<PatientView>, Response> {
+) -> Result<Json<PatientView>, ApiError> {
     // The patient's fields first: through `flatten` an error would not name its field.
-    from_json::<PatientInput>(&body).map_err(IntoResponse::into_response)?;
-    let body: PatientEdit = from_json(&body).map_err(IntoResponse::into_response)?;
-    Ok(Json(state.app.update_patient(&actor, &id, body.version, &body.patient).await.map_err(|e| ApiError(e).into_response())?))
+    from_json::<PatientInput>(&body)?;
+    let body: PatientEdit = from_json(&body)?;
+    Ok(Json(state.app.update_patient(&actor, &id, body.version, &body.patient).await?))
 }
 
 /// Adds an insurance coverage. Two coverages of one priority on the same day answer 422.
@@ -120,9 +119,22 @@ pub async fn add_coverage(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiPath(id): ApiPath<String>,
-    ApiJson(body): ApiJson<CoverageInput>,
+    ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<(StatusCode, Json<CoverageView>), ApiError> {
-    Ok((StatusCode::CREATED, Json(state.app.add_coverage(&actor, &id, &body, None, None).await?)))
+    let body = coverage_input(body)?;
+    let view = state.app.add_coverage(&actor, &id, &body, None, None).await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// A coverage from a JSON body. Answers carry `priority` as a number (1, 2, 3); a request may
+/// send it as a number too, or as the text the form sends ("1", "primary").
+fn coverage_input(mut body: serde_json::Value) -> Result<CoverageInput, ApiError> {
+    if let Some(priority) = body.get_mut("priority")
+        && let Some(n) = priority.as_i64()
+    {
+        *priority = serde_json::Value::String(n.to_string());
+    }
+    from_json(&body)
 }
 
 /// The patient's coverages.
@@ -144,8 +156,9 @@ pub async fn update_coverage(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiPath((id, coverage_id)): ApiPath<(String, String)>,
-    ApiJson(body): ApiJson<CoverageInput>,
+    ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<Json<CoverageView>, ApiError> {
+    let body = coverage_input(body)?;
     Ok(Json(state.app.update_coverage(&actor, &id, &coverage_id, &body, None, None).await?))
 }
 

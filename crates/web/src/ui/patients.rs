@@ -207,6 +207,8 @@ fn patient_input(f: &FormState) -> PatientInput {
             phone: f.take("guarantor.phone"),
             address: address("guarantor.address."),
         }),
+        phones: None,
+        emergency_contact: None,
     }
 }
 

@@ -23,7 +23,7 @@ fn valid_npi(npi: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 #[test]

@@ -95,8 +95,8 @@ async fn check_cases(server: &Server, token: &str, method: Method, path: &str, c
             }
         };
         if doc["status"].as_u64() != Some(u64::from(status))
-            || !doc["title"].as_str().is_some_and(|t| !t.is_empty())
-            || !doc["detail"].as_str().is_some_and(|t| !t.is_empty())
+            || doc["title"].as_str().is_none_or(str::is_empty)
+            || doc["detail"].as_str().is_none_or(str::is_empty)
         {
             failures.push(format!("{label}: problem lacks status/title/detail: {doc}"));
             continue;
@@ -139,6 +139,7 @@ fn patient_cases(base: &Value) -> Vec<Case> {
         json_case("missing family name", without(base, "family_name"), 422, Some("family_name")),
         json_case("missing birth date", without(base, "birth_date"), 422, Some("birth_date")),
         json_case("missing sex", without(base, "sex"), 422, Some("sex")),
+        json_case("family name null", with(base, "family_name", Value::Null), 422, Some("family_name")),
         json_case("family name a number", with(base, "family_name", json!(42)), 422, Some("family_name")),
         json_case("given name an array", with(base, "given_name", json!(["Ada"])), 422, Some("given_name")),
         json_case("birth date an object", with(base, "birth_date", json!({"y": 1980})), 422, Some("birth_date")),
@@ -326,4 +327,24 @@ async fn bad_coverages_answer_4xx_problems_naming_the_field_including_dates_out_
     let coverages = read.json()["coverages"].as_array().cloned().unwrap_or_default();
     assert_eq!(coverages.len(), 1, "{coverages:?}");
     assert_eq!(coverages[0]["member_id"], "ABC123456");
+}
+
+/// Control characters in free text (address lines, language, suffix, plan name) are refused with
+/// the field named: they break printed forms and X12 files, and PostgreSQL cannot store a NUL.
+#[tokio::test]
+async fn control_characters_in_free_text_are_refused_as_validation_errors() {
+    let server = spawn().await;
+    let token = server.token("frontdesk").await;
+    let before = server.patient_count().await;
+    let mut base = patient_body("Brightwater", "Olive");
+    base["confirm_new"] = json!(true);
+    let cases = vec![
+        json_case("null byte in address line 1", with(&base, "address.line1", json!("12 Elm\u{0} St")), 422, Some("address.line1")),
+        json_case("null byte in address line 2", with(&base, "address.line2", json!("Apt\u{0}2")), 422, Some("address.line2")),
+        json_case("escape sequence in the language", with(&base, "language", json!("English\u{1b}[31m")), 422, Some("language")),
+        json_case("null byte in the suffix", with(&base, "suffix", json!("Jr\u{0}")), 422, Some("suffix")),
+    ];
+    let failures = check_cases(&server, &token, Method::POST, "/api/v1/patients", cases).await;
+    assert!(failures.is_empty(), "{} bad answers:\n{}", failures.len(), failures.join("\n"));
+    assert_eq!(server.patient_count().await, before);
 }

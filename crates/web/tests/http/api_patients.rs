@@ -112,4 +112,66 @@ async fn an_edit_with_a_stale_version_answers_409_and_changes_nothing() {
 
     let read = server.api(Method::GET, &format!("/api/v1/patients/{id}"), Some(&token), None).await;
     assert_eq!(read.json()["email"], "clementine@example.org");
+
+    // The current answer, changed and sent back (nulls and all), is a good edit.
+    let mut current = read.json();
+    current["email"] = json!(null);
+    current["address"]["line2"] = json!(null);
+    let saved = server.api(Method::PUT, &format!("/api/v1/patients/{id}"), Some(&token), Some(&current)).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
+    assert_eq!(saved.json()["email"], serde_json::Value::Null);
+    assert_eq!(saved.json()["address"]["line2"], serde_json::Value::Null);
+    assert_eq!(saved.json()["address"]["line1"], "12 Elm St");
+    assert_eq!(saved.json()["phone"], "(555) 201-3344");
+    // ... once: the version it carries is stale now.
+    server.api(Method::PUT, &format!("/api/v1/patients/{id}"), Some(&token), Some(&current)).await.problem(409);
+}
+
+#[tokio::test]
+async fn a_coverage_takes_priority_as_a_number_and_its_answer_can_be_sent_back_as_an_edit() {
+    let server = spawn().await;
+    let token = server.token("biller").await;
+    let p = register(&server, &token, &patient_body("Marchbanks", "Eudora")).await;
+    let id = p["id"].as_str().expect("id");
+    let payer_id = first_payer_id(&server, &token).await;
+    let path = format!("/api/v1/patients/{id}/coverages");
+
+    let primary = json!({"payer_id": payer_id, "member_id": "MB100200", "priority": 1, "copay_cents": 1500, "start_date": "2023-01-01"});
+    let added = server.api(Method::POST, &path, Some(&token), Some(&primary)).await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.text());
+    let mut coverage = added.json();
+    assert_eq!(coverage["priority"], 1);
+    assert_eq!(coverage["copay_cents"], 1500);
+
+    let secondary = json!({"payer_id": payer_id, "member_id": "MB300400", "priority": "secondary", "start_date": "2023-01-01"});
+    let added = server.api(Method::POST, &path, Some(&token), Some(&secondary)).await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.text());
+    assert_eq!(added.json()["priority"], 2);
+
+    // The answer, changed and sent back: the coverage ends.
+    let coverage_id = coverage["id"].as_str().expect("coverage id").to_string();
+    coverage["end_date"] = json!("2024-12-31");
+    let edited = server.api(Method::PUT, &format!("{path}/{coverage_id}"), Some(&token), Some(&coverage)).await;
+    assert_eq!(edited.status, StatusCode::OK, "{}", edited.text());
+    assert_eq!(edited.json()["end_date"], "2024-12-31");
+    assert_eq!(edited.json()["member_id"], "MB100200");
+
+    // Out of order on edit too.
+    coverage["end_date"] = json!("2022-12-31");
+    let doc = server.api(Method::PUT, &format!("{path}/{coverage_id}"), Some(&token), Some(&coverage)).await.problem(422);
+    assert!(crate::harness::error_fields(&doc).contains(&"end_date".to_string()), "{doc}");
+    // A priority that is no priority.
+    coverage["end_date"] = json!(null);
+    coverage["priority"] = json!(4);
+    let doc = server.api(Method::PUT, &format!("{path}/{coverage_id}"), Some(&token), Some(&coverage)).await.problem(422);
+    assert!(crate::harness::error_fields(&doc).contains(&"priority".to_string()), "{doc}");
+    // An unknown coverage of this patient.
+    coverage["priority"] = json!(1);
+    server.api(Method::PUT, &format!("{path}/no-such-coverage"), Some(&token), Some(&coverage)).await.problem(404);
+
+    let read = server.api(Method::GET, &path, Some(&token), None).await.json();
+    let items = read["items"].as_array().expect("items");
+    assert_eq!(items.len(), 2, "{read}");
+    let first = items.iter().find(|c| c["id"] == coverage_id.as_str()).expect("the edited coverage");
+    assert_eq!(first["end_date"], "2024-12-31");
 }

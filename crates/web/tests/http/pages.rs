@@ -396,21 +396,3 @@ async fn signing_out_ends_the_session_and_the_old_cookie_leads_to_sign_in() {
     assert_ne!(again.cookie, browser.cookie);
     assert_eq!(server.get(&again, "/patients").await.status, StatusCode::OK);
 }
-
-
-
-#[tokio::test]
-async fn zz_probe() {
-    let store = medoffice_store::Store::connect("postgres://postgres@127.0.0.1:5432/webprobe_nul").await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let app = medoffice_app::App::new(store, medoffice_store::blobs::FileBlobStore::new(dir.path().join("b")), medoffice_app::Config::default());
-    app.demo("demo-password-1").await.unwrap();
-    let token = app.create_api_token("frontdesk", "t").await.unwrap();
-    let router = medoffice_web::router(app.clone(), medoffice_web::WebSettings { secure_cookies: false });
-    let mut b = patient_body("Nul", "Byte");
-    b["address"]["line1"] = json!("12 Elm\u{0} St");
-    use tower::ServiceExt;
-    let req = Request::builder().method(Method::POST).uri("/api/v1/patients").header("authorization", format!("Bearer {token}")).header("content-type", "application/json").body(Body::from(b.to_string())).unwrap();
-    let r = router.oneshot(req).await.unwrap();
-    println!("NUL-PG: {}", r.status());
-}
