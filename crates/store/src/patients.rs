@@ -269,7 +269,7 @@ pub async fn search_ids(conn: &mut AnyConnection, practice_id: &str, words: &[Wo
         return Ok(Vec::new());
     };
     let mut params: Vec<String> = vec![practice_id.to_string()];
-    let mut bind = |value: String, params: &mut Vec<String>| -> String {
+    let bind = |value: String, params: &mut Vec<String>| -> String {
         params.push(value);
         format!("${}", params.len())
     };
