@@ -233,6 +233,18 @@ impl App {
         Ok(())
     }
 
+    /// Ends the session behind an old cookie when its browser signs in again, so a session id
+    /// never outlives a sign-in (rotation). Unknown or malformed cookies are ignored.
+    pub async fn discard_session(&self, cookie_value: &str) -> Result<()> {
+        let Some((practice_id, secret)) = split_credential(cookie_value, "", '.') else {
+            return Ok(());
+        };
+        let mut tx = self.store.begin().await?;
+        users::end_session(&mut tx, &practice_id, &sha256_hex(&secret), &self.now_text()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Creates an API bearer token acting as `username` (the CLI's `token create`, run by
     /// whoever holds the server's data). Returns the token; only its hash is kept.
     pub async fn create_api_token(&self, username: &str, label: &str) -> Result<String> {

@@ -480,20 +480,25 @@ impl App {
     }
 }
 
-/// The existing patients a registration may duplicate.
+/// The existing patients a registration may duplicate: those born the same day, and those
+/// sharing a phone number.
 async fn find_duplicates(
     conn: &mut Connection,
     practice_id: &str,
     data: &PatientData,
     except_id: Option<&str>,
 ) -> Result<Vec<DuplicateCandidate>> {
-    let same_day = store::born_on(conn, practice_id, &data.birth_date.to_string()).await?;
-    Ok(same_day
+    let mut candidates = store::born_on(conn, practice_id, &data.birth_date.to_string()).await?;
+    for phone in data.phones() {
+        candidates.extend(store::with_phone(conn, practice_id, phone.digits()).await?);
+    }
+    let mut seen = std::collections::HashSet::new();
+    Ok(candidates
         .iter()
-        .filter(|r| Some(r.id.as_str()) != except_id)
+        .filter(|r| Some(r.id.as_str()) != except_id && seen.insert(r.id.clone()))
         .filter_map(|r| {
-            let probe =
-                DuplicateProbe { family_name: &r.family_name, given_name: &r.given_name, birth_date: data.birth_date, phones: r.phones() };
+            let birth_date = parse_date(&r.birth_date).ok()?;
+            let probe = DuplicateProbe { family_name: &r.family_name, given_name: &r.given_name, birth_date, phones: r.phones() };
             likely_duplicate(data, &probe)
                 .map(|reason| DuplicateCandidate { patient: PatientSummary::from(r), reason: reason.explain().to_string() })
         })

@@ -228,6 +228,18 @@ pub async fn born_on(conn: &mut AnyConnection, practice_id: &str, birth_date: &s
         .await?)
 }
 
+/// Patients with this phone number (10 digits), at most 100, through the search index.
+pub async fn with_phone(conn: &mut AnyConnection, practice_id: &str, digits: &str) -> Result<Vec<PatientRow>> {
+    Ok(sqlx::query_as(
+        "SELECT p.* FROM patient_search_token t JOIN patient p ON p.practice_id = t.practice_id AND p.id = t.patient_id \
+         WHERE t.practice_id = $1 AND t.token = $2 AND p.merged_into IS NULL ORDER BY p.id LIMIT 100",
+    )
+    .bind(practice_id)
+    .bind(format!("p:{digits}"))
+    .fetch_all(conn)
+    .await?)
+}
+
 /// Replaces a patient's search tokens.
 pub async fn replace_tokens(conn: &mut AnyConnection, practice_id: &str, patient_id: &str, tokens: &[String]) -> Result<()> {
     sqlx::query("DELETE FROM patient_search_token WHERE practice_id = $1 AND patient_id = $2")

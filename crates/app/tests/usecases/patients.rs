@@ -229,3 +229,21 @@ both_backends! {
         }
     }
 }
+
+both_backends! {
+    async fn the_same_name_and_phone_with_another_birth_date_is_a_likely_duplicate(env: TestEnv) {
+        let staff = env.practice().await;
+        let first = env.app.register_patient(&staff.front_desk, &patient("Delacroix", "Amelie", "1979-06-02"), false).await.unwrap();
+        // A mistyped birth date (day and month swapped) but the same name and phone.
+        let again = patient("Delacroix", "Amélie", "1979-02-06");
+        match env.app.register_patient(&staff.front_desk, &again, false).await {
+            Err(AppError::PossibleDuplicates(candidates)) => {
+                assert_eq!(candidates.len(), 1, "{candidates:?}");
+                assert_eq!(candidates[0].patient.id, first.id);
+                assert!(candidates[0].reason.contains("same name and phone"), "{}", candidates[0].reason);
+            }
+            other => panic!("expected possible duplicates, got {other:?}"),
+        }
+        assert_eq!(env.count("patient").await, 1);
+    }
+}

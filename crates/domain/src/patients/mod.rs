@@ -765,6 +765,7 @@ pub enum DuplicateReason {
     SameNameAndBirthDate,
     SimilarNameAndBirthDate,
     SameBirthDateAndPhone,
+    SameNameAndPhone,
 }
 
 impl DuplicateReason {
@@ -773,35 +774,35 @@ impl DuplicateReason {
             DuplicateReason::SameNameAndBirthDate => "same name and date of birth",
             DuplicateReason::SimilarNameAndBirthDate => "similar name and same date of birth",
             DuplicateReason::SameBirthDateAndPhone => "same date of birth and phone number",
+            DuplicateReason::SameNameAndPhone => "same name and phone number (check the date of birth)",
         }
     }
 }
 
-/// Whether `existing` is likely the same person as `new`.
+/// Whether `existing` is likely the same person as `new`: the same (or a similar-sounding) name
+/// and birth date, the same birth date and phone, or the same name and phone (a mistyped birth
+/// date must not let a second chart in).
 pub fn likely_duplicate(new: &PatientData, existing: &DuplicateProbe<'_>) -> Option<DuplicateReason> {
-    if new.birth_date != existing.birth_date {
-        return None;
-    }
     let norm = crate::search::normalize;
     let same_family = norm(&new.family_name) == norm(existing.family_name);
     let same_given = norm(&new.given_name) == norm(existing.given_name);
+    let shares_phone = new.phones().any(|p| existing.phones.contains(&p.digits()));
+    if new.birth_date != existing.birth_date {
+        return (same_family && same_given && shares_phone).then_some(DuplicateReason::SameNameAndPhone);
+    }
     if same_family && same_given {
         return Some(DuplicateReason::SameNameAndBirthDate);
     }
     let phonetic = crate::search::phonetic_key;
     let similar_family = same_family || phonetic(&new.family_name) == phonetic(existing.family_name);
+    let (new_given, old_given) = (norm(&new.given_name), norm(existing.given_name));
     let similar_given = same_given
         || phonetic(&new.given_name) == phonetic(existing.given_name)
-        || norm(&new.given_name).chars().next() == norm(existing.given_name).chars().next()
-            && (norm(&new.given_name).starts_with(&norm(existing.given_name))
-                || norm(existing.given_name).starts_with(&norm(&new.given_name)));
+        || new_given.chars().next() == old_given.chars().next() && (new_given.starts_with(&old_given) || old_given.starts_with(&new_given));
     if similar_family && similar_given {
         return Some(DuplicateReason::SimilarNameAndBirthDate);
     }
-    if new.phones().any(|p| existing.phones.contains(&p.digits())) {
-        return Some(DuplicateReason::SameBirthDateAndPhone);
-    }
-    None
+    shares_phone.then_some(DuplicateReason::SameBirthDateAndPhone)
 }
 
 // ---------------------------------------------------------------------------------------------

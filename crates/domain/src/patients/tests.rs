@@ -234,6 +234,8 @@ fn duplicates_are_recognised_by_name_and_birth_date_or_phone() {
     assert_eq!(likely_duplicate(&new, &probe("Smith", "Peter", vec![])), None);
     let other_day = DuplicateProbe { birth_date: dob.succ_opt().unwrap_or(dob), ..probe("Doe", "Jane", vec![]) };
     assert_eq!(likely_duplicate(&new, &other_day), None);
+    let other_day_same_phone = DuplicateProbe { birth_date: dob.succ_opt().unwrap_or(dob), ..probe("Doe", "Jane", vec!["5552013344"]) };
+    assert_eq!(likely_duplicate(&new, &other_day_same_phone), Some(DuplicateReason::SameNameAndPhone));
 }
 
 #[test]

@@ -70,6 +70,7 @@ pub async fn login(State(state): State<AppState>, request: Request) -> Response 
     let ip = client_ip(&parts);
     let user_agent = parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string);
     let expected = cookie_value(&parts, login_cookie_name(state.settings.secure_cookies)).unwrap_or_default();
+    let previous_session = cookie_value(&parts, session_cookie_name(state.settings.secure_cookies));
     let Ok(Form(form)) = Form::<LoginForm>::from_request(Request::from_parts(parts, body), &state).await else {
         return login_response(&state, "/today", "", "The sign-in form was incomplete; try again.", "");
     };
@@ -78,6 +79,11 @@ pub async fn login(State(state): State<AppState>, request: Request) -> Response 
     }
     match state.app.login(&form.username, &form.password, ip, user_agent).await {
         Ok(session) => {
+            if let Some(old) = previous_session
+                && let Err(e) = state.app.discard_session(&old).await
+            {
+                return super::error_page(e);
+            }
             let secure = state.settings.secure_cookies;
             let mut response = Redirect::to(&safe_next(&form.next)).into_response();
             let headers = response.headers_mut();

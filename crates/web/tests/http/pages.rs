@@ -1,7 +1,8 @@
 //! The staff's pages: security headers, sign-in and sessions, CSRF, forms, roles and escaping.
 
-use crate::harness::{Browser, Reply, hidden_value, patient_body, register, spawn};
+use crate::harness::{Browser, DEMO_PASSWORD, Reply, form_encode, hidden_value, patient_body, register, spawn};
 use axum::body::Body;
+use axum::http::header;
 use axum::http::{Method, Request, StatusCode};
 use serde_json::json;
 
@@ -395,4 +396,31 @@ async fn signing_out_ends_the_session_and_the_old_cookie_leads_to_sign_in() {
     let again = server.login("frontdesk").await;
     assert_ne!(again.cookie, browser.cookie);
     assert_eq!(server.get(&again, "/patients").await.status, StatusCode::OK);
+}
+
+/// Signing in again from a browser that still holds a session ends that session: a session id
+/// never outlives a sign-in.
+#[tokio::test]
+async fn signing_in_again_ends_the_previous_session() {
+    let server = spawn().await;
+    let first = server.login("frontdesk").await;
+    let (login_cookie, csrf) = server.login_form().await;
+    let body = form_encode(&[("csrf", csrf.as_str()), ("username", "frontdesk"), ("password", DEMO_PASSWORD), ("next", "/today")]);
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri("/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, format!("medoffice_login={login_cookie}; medoffice_session={}", first.cookie))
+        .header("sec-fetch-site", "same-origin")
+        .body(Body::from(body))
+        .unwrap();
+    let reply = server.send(request).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+    let second = reply.cookie_value("medoffice_session").unwrap();
+    assert_ne!(second, first.cookie, "a sign-in makes a new session id");
+    let old = server.get(&first, "/patients").await;
+    assert_eq!(old.status, StatusCode::SEE_OTHER, "the old session must be over");
+    assert!(old.location().starts_with("/login"), "{}", old.location());
+    let new = server.get(&Browser { cookie: second, csrf: String::new() }, "/patients").await;
+    assert_eq!(new.status, StatusCode::OK);
 }
