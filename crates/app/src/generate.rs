@@ -472,6 +472,7 @@ async fn insert_generated_patient(
         phones,
         mrn: &mrn,
         member_ids: coverages.iter().map(|c| c.member_id.as_str()).collect(),
+        name_pairs: vec![(data.family_name.as_str(), data.given_name.as_str())],
     });
     store::insert_tokens(conn, practice_id, &id, &tokens).await?;
     Ok(())

@@ -17,8 +17,9 @@ use sha2::{Digest, Sha256};
 
 /// How many search results a search answers at most.
 pub const MAX_SEARCH_RESULTS: usize = 25;
-/// How many candidates the index scan hands to ranking.
-const SEARCH_CANDIDATES: i64 = 200;
+/// How many candidates the index scan hands to ranking: enough to rank the 25 shown (spelled
+/// matches come first out of the scan), few enough that a two-word search probes little.
+const SEARCH_CANDIDATES: i64 = 60;
 
 /// An uploaded file as received.
 #[derive(Debug, Clone)]
@@ -517,6 +518,10 @@ fn tokens_of_row(r: &PatientRow, member_ids: &[String]) -> Vec<String> {
         phones: r.phones(),
         mrn: &r.mrn,
         member_ids: member_ids.iter().map(String::as_str).collect(),
+        name_pairs: std::iter::once(r.given_name.as_str())
+            .chain(r.preferred_name.as_deref())
+            .map(|given| (r.family_name.as_str(), given))
+            .collect(),
     })
 }
 

@@ -53,7 +53,8 @@ async fn main() {
     let families = ["smi", "johnson", "garc", "nguyen", "o'brien", "kowal", "schmidt", "pat", "will", "rodriguez"];
     let givens = ["mar", "james", "jen", "rob", "eliz", "dav", "sar", "mich"];
     let misspelt = ["jonson", "smyth", "garsia", "kowalsky", "shmidt", "tompson"];
-    let mut texts: Vec<String> = Vec::with_capacity(queries);
+    const KINDS: [&str; 6] = ["partial family name", "family + given", "misspelt name", "birth date", "phone fragment", "MRN"];
+    let mut texts: Vec<(usize, String)> = Vec::with_capacity(queries);
     for i in 0..queries {
         let t = match i % 6 {
             0 => families[i % families.len()].to_string(),
@@ -63,19 +64,22 @@ async fn main() {
             4 => format!("518{:03}", 200 + i % 700),
             _ => medoffice_domain::patients::mrn_from_sequence((i * 7919 % patients.max(1)) as u64 + 1),
         };
-        texts.push(t);
+        texts.push((i % 6, t));
     }
     // Warm up the caches once, then measure.
-    for t in texts.iter().take(100) {
+    for (_, t) in texts.iter().take(100) {
         app.search_patients(&actor, t).await.unwrap();
     }
     let mut times = Vec::with_capacity(queries);
+    let mut by_kind: Vec<Vec<Duration>> = vec![Vec::new(); KINDS.len()];
     let mut results = 0usize;
     let started = Instant::now();
-    for t in &texts {
+    for (kind, t) in &texts {
         let s = Instant::now();
         results += app.search_patients(&actor, t).await.unwrap().len();
-        times.push(s.elapsed());
+        let took = s.elapsed();
+        times.push(took);
+        by_kind[*kind].push(took);
     }
     let total = started.elapsed();
     times.sort();
@@ -88,4 +92,11 @@ async fn main() {
     println!("| search max (ms) | {} |", ms(*times.last().unwrap()));
     println!("| searches per second, one client | {:.0} |", queries as f64 / total.as_secs_f64());
     println!("| mean results per search | {:.1} |", results as f64 / queries as f64);
+    for (kind, mut t) in by_kind.into_iter().enumerate() {
+        if t.is_empty() {
+            continue;
+        }
+        t.sort();
+        println!("| {}: p50 / p99 (ms) | {} / {} |", KINDS[kind], ms(percentile(&t, 0.50)), ms(percentile(&t, 0.99)));
+    }
 }

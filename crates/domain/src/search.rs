@@ -90,6 +90,8 @@ pub struct Indexable<'a> {
     pub phones: Vec<&'a str>,
     pub mrn: &'a str,
     pub member_ids: Vec<&'a str>,
+    /// (family name, given name) pairs, indexed together so "family given" searches are one scan.
+    pub name_pairs: Vec<(&'a str, &'a str)>,
 }
 
 /// The search tokens of one patient, sorted and without repeats.
@@ -122,6 +124,13 @@ pub fn index_tokens(p: &Indexable<'_>) -> Vec<String> {
     }
     for id in &p.member_ids {
         tokens.push(format!("i:{}", normalize(id)));
+    }
+    for (family, given) in &p.name_pairs {
+        for f in name_words(family) {
+            for g in name_words(given) {
+                tokens.push(format!("c:{f}|{g}"));
+            }
+        }
     }
     tokens.sort();
     tokens.dedup();
@@ -188,6 +197,23 @@ fn typed_date(raw: &str) -> Option<NaiveDate> {
         return None;
     }
     formats.iter().find_map(|f| NaiveDate::parse_from_str(raw, f).ok())
+}
+
+/// For a query of exactly two name words, the prefixes of the pair tokens (`c:family|given`) that
+/// answer it in one scan when one word is a whole family name and the other the start of a given
+/// name, in either order ("johnson mar", "mar johnson"). Empty for other queries.
+pub fn pair_prefixes(words: &[WordMatch]) -> Vec<String> {
+    let letters = |w: &WordMatch| {
+        let n = normalize(&w.word);
+        (!n.is_empty() && n.chars().all(|c| c.is_ascii_lowercase())).then_some(n)
+    };
+    match words {
+        [a, b] => match (letters(a), letters(b)) {
+            (Some(a), Some(b)) => vec![format!("c:{a}|{b}"), format!("c:{b}|{a}")],
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
 }
 
 /// The smallest string greater than every string that starts with `prefix`; for range scans
@@ -284,12 +310,30 @@ mod tests {
             phones: vec!["5552013344"],
             mrn: "00000420",
             member_ids: vec!["XZB-99812"],
+            ..Default::default()
         });
         for q in ["(555) 201-3344", "201-3344", "555201", "3/14/1985", "1985-03-14", "03141985", "0000042", "xzb998", "doe 3/14/1985"] {
             assert!(matches(&parse_query(q), &tokens), "query {q} should match");
         }
         assert!(!matches(&parse_query("3/15/1985"), &tokens));
         assert!(!matches(&parse_query("555999"), &tokens));
+    }
+
+    #[test]
+    fn a_family_and_given_name_pair_is_one_token_scan() {
+        let tokens = index_tokens(&Indexable {
+            names: vec!["Garcia-Lopez", "Maria"],
+            name_pairs: vec![("Garcia-Lopez", "Maria")],
+            ..Default::default()
+        });
+        assert!(tokens.contains(&"c:garcia|maria".to_string()));
+        assert!(tokens.contains(&"c:lopez|maria".to_string()));
+        let prefixes = pair_prefixes(&parse_query("lopez mar"));
+        assert!(prefixes.iter().any(|p| tokens.iter().any(|t| t.starts_with(p.as_str()))));
+        let reversed = pair_prefixes(&parse_query("mar lopez"));
+        assert!(reversed.iter().any(|p| tokens.iter().any(|t| t.starts_with(p.as_str()))));
+        assert!(pair_prefixes(&parse_query("lopez")).is_empty());
+        assert!(pair_prefixes(&parse_query("lopez 1985-03-14")).is_empty());
     }
 
     #[test]

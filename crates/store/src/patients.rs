@@ -2,7 +2,7 @@
 
 use crate::{Result, StoreError};
 use medoffice_domain::patients::{CoverageData, PatientData};
-use medoffice_domain::search::{WordMatch, upper_bound};
+use medoffice_domain::search::{WordMatch, pair_prefixes, upper_bound};
 use sqlx::{AnyConnection, AssertSqlSafe, FromRow};
 
 /// A patient as stored.
@@ -269,7 +269,8 @@ pub async fn insert_tokens(conn: &mut AnyConnection, practice_id: &str, patient_
 
 /// Ids of patients matching every word, at most `limit`, found by index range scans.
 ///
-/// The longest word (usually the most selective) drives: each of its alternatives is its own
+/// For two name words the pair tokens (`c:family|given`) are scanned first. Then the longest
+/// word (usually the most selective) drives: each of its alternatives is its own
 /// range scan on the primary key (practice_id, token, ...), joined by UNION ALL, because neither
 /// database turns an OR of ranges into index scans reliably. Each other word is an `EXISTS`
 /// probe on the covering (practice_id, patient_id, token) index: a dozen entries per candidate.
@@ -286,6 +287,11 @@ pub async fn search_ids(conn: &mut AnyConnection, practice_id: &str, words: &[Wo
         format!("${}", params.len())
     };
     let mut scans = Vec::new();
+    // "family given": the pair tokens come first, so whole family names fill the limit at once.
+    for p in pair_prefixes(words) {
+        let (low, high) = (bind(p.clone(), &mut params), bind(upper_bound(&p), &mut params));
+        scans.push(format!("SELECT patient_id FROM patient_search_token WHERE practice_id = $1 AND token >= {low} AND token < {high}"));
+    }
     for p in &first.prefixes {
         let (low, high) = (bind(p.clone(), &mut params), bind(upper_bound(p), &mut params));
         scans.push(format!("SELECT patient_id FROM patient_search_token WHERE practice_id = $1 AND token >= {low} AND token < {high}"));
