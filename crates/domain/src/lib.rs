@@ -8,6 +8,7 @@ pub mod audit;
 pub mod identifiers;
 pub mod money;
 pub mod patients;
+pub mod scheduling;
 pub mod search;
 pub mod security;
 pub mod validation;
