@@ -335,7 +335,8 @@ impl App {
         let now = self.now_text();
         let (id, action) = match coverage_id {
             Some(id) => {
-                store::update_coverage(&mut tx, &actor.practice_id, id, &data, (front_id.as_deref(), back_id.as_deref()), &now).await?;
+                store::update_coverage(&mut tx, &actor.practice_id, id, patient_id, &data, (front_id.as_deref(), back_id.as_deref()), &now)
+                    .await?;
                 (id.to_string(), "coverage.update")
             }
             None => {
@@ -539,44 +540,8 @@ async fn reindex(conn: &mut Connection, practice_id: &str, patient_id: &str) -> 
 fn changed_fields(before: &PatientRow, after: &PatientRow) -> Vec<&'static str> {
     let b = serde_json::to_value(before).unwrap_or_default();
     let a = serde_json::to_value(after).unwrap_or_default();
-    let skip = ["version", "updated_at"];
     match (b.as_object(), a.as_object()) {
-        (Some(bo), Some(ao)) => FIELD_NAMES.iter().copied().filter(|f| !skip.contains(f) && bo.get(*f) != ao.get(*f)).collect(),
+        (Some(bo), Some(ao)) => store::DATA_COLUMNS.iter().copied().filter(|f| bo.get(*f) != ao.get(*f)).collect(),
         _ => Vec::new(),
     }
 }
-
-const FIELD_NAMES: [&str; 32] = [
-    "family_name",
-    "given_name",
-    "middle_name",
-    "preferred_name",
-    "suffix",
-    "birth_date",
-    "sex",
-    "phone_mobile",
-    "phone_home",
-    "phone_work",
-    "preferred_phone",
-    "email",
-    "preferred_contact",
-    "language",
-    "address_line1",
-    "address_line2",
-    "city",
-    "state",
-    "postal_code",
-    "emergency_contact_name",
-    "emergency_contact_relationship",
-    "emergency_contact_phone",
-    "guarantor_family_name",
-    "guarantor_given_name",
-    "guarantor_relationship",
-    "guarantor_birth_date",
-    "guarantor_phone",
-    "guarantor_address_line1",
-    "guarantor_address_line2",
-    "guarantor_city",
-    "guarantor_state",
-    "guarantor_postal_code",
-];

@@ -107,7 +107,9 @@ fn data_values(d: &PatientData) -> Vec<Option<String>> {
     ]
 }
 
-const DATA_COLUMNS: [&str; 32] = [
+/// The demographic columns of `patient`, in the order `data_values` binds them; also the names
+/// an edit's audit record lists when they change.
+pub const DATA_COLUMNS: [&str; 32] = [
     "family_name",
     "given_name",
     "middle_name",
@@ -389,86 +391,75 @@ pub struct CoverageWithPayer {
     pub payer_name: String,
 }
 
+/// Adds a coverage to a patient.
 pub async fn insert_coverage(
     conn: &mut AnyConnection,
     practice_id: &str,
     id: &str,
     patient_id: &str,
     c: &CoverageData,
-    (card_front_blob_id, card_back_blob_id): (Option<&str>, Option<&str>),
+    cards: (Option<&str>, Option<&str>),
     now: &str,
 ) -> Result<()> {
-    let s = c.subscriber.as_ref();
-    sqlx::query(
+    let q = sqlx::query(
         "INSERT INTO coverage (practice_id, id, patient_id, payer_id, member_id, group_number, plan_name, priority, relationship_to_subscriber, \
          subscriber_family_name, subscriber_given_name, subscriber_birth_date, subscriber_sex, copay_cents, start_date, end_date, \
          card_front_blob_id, card_back_blob_id, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19)",
     )
-    .bind(practice_id)
-    .bind(id)
-    .bind(patient_id)
-    .bind(&c.payer_id)
-    .bind(&c.member_id)
-    .bind(&c.group_number)
-    .bind(&c.plan_name)
-    .bind(i64::from(c.priority))
-    .bind(c.relationship_to_subscriber.as_str())
-    .bind(s.map(|s| s.family_name.clone()))
-    .bind(s.map(|s| s.given_name.clone()))
-    .bind(s.map(|s| s.birth_date.to_string()))
-    .bind(s.map(|s| s.sex.as_str().to_string()))
-    .bind(c.copay.cents())
-    .bind(c.start_date.to_string())
-    .bind(c.end_date.map(|d| d.to_string()))
-    .bind(card_front_blob_id)
-    .bind(card_back_blob_id)
-    .bind(now)
-    .execute(conn)
-    .await?;
+    .bind(practice_id.to_string())
+    .bind(id.to_string())
+    .bind(patient_id.to_string());
+    bind_coverage(q, c, cards, now).execute(conn).await?;
     Ok(())
 }
 
-/// Replaces a coverage's data; card images are kept unless new ones are given.
+/// Replaces a coverage of this patient; card images are kept unless new ones are given.
 pub async fn update_coverage(
     conn: &mut AnyConnection,
     practice_id: &str,
     id: &str,
+    patient_id: &str,
     c: &CoverageData,
-    (card_front_blob_id, card_back_blob_id): (Option<&str>, Option<&str>),
+    cards: (Option<&str>, Option<&str>),
     now: &str,
 ) -> Result<()> {
-    let s = c.subscriber.as_ref();
-    let r = sqlx::query(
-        "UPDATE coverage SET payer_id = $3, member_id = $4, group_number = $5, plan_name = $6, priority = $7, relationship_to_subscriber = $8, \
-         subscriber_family_name = $9, subscriber_given_name = $10, subscriber_birth_date = $11, subscriber_sex = $12, copay_cents = $13, \
-         start_date = $14, end_date = $15, card_front_blob_id = COALESCE($16, card_front_blob_id), \
-         card_back_blob_id = COALESCE($17, card_back_blob_id), updated_at = $18 WHERE practice_id = $1 AND id = $2",
+    let q = sqlx::query(
+        "UPDATE coverage SET payer_id = $4, member_id = $5, group_number = $6, plan_name = $7, priority = $8, relationship_to_subscriber = $9, \
+         subscriber_family_name = $10, subscriber_given_name = $11, subscriber_birth_date = $12, subscriber_sex = $13, copay_cents = $14, \
+         start_date = $15, end_date = $16, card_front_blob_id = COALESCE($17, card_front_blob_id), \
+         card_back_blob_id = COALESCE($18, card_back_blob_id), updated_at = $19 WHERE practice_id = $1 AND id = $2 AND patient_id = $3",
     )
-    .bind(practice_id)
-    .bind(id)
-    .bind(&c.payer_id)
-    .bind(&c.member_id)
-    .bind(&c.group_number)
-    .bind(&c.plan_name)
-    .bind(i64::from(c.priority))
-    .bind(c.relationship_to_subscriber.as_str())
-    .bind(s.map(|s| s.family_name.clone()))
-    .bind(s.map(|s| s.given_name.clone()))
-    .bind(s.map(|s| s.birth_date.to_string()))
-    .bind(s.map(|s| s.sex.as_str().to_string()))
-    .bind(c.copay.cents())
-    .bind(c.start_date.to_string())
-    .bind(c.end_date.map(|d| d.to_string()))
-    .bind(card_front_blob_id)
-    .bind(card_back_blob_id)
-    .bind(now)
-    .execute(conn)
-    .await?;
-    if r.rows_affected() == 0 {
+    .bind(practice_id.to_string())
+    .bind(id.to_string())
+    .bind(patient_id.to_string());
+    if bind_coverage(q, c, cards, now).execute(conn).await?.rows_affected() == 0 {
         return Err(StoreError::NotFound("coverage"));
     }
     Ok(())
+}
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+
+/// Binds a coverage's columns as parameters $4 to $19, in the order both statements above use.
+fn bind_coverage<'q>(q: AnyQuery<'q>, c: &CoverageData, (front, back): (Option<&str>, Option<&str>), now: &str) -> AnyQuery<'q> {
+    let s = c.subscriber.as_ref();
+    q.bind(c.payer_id.clone())
+        .bind(c.member_id.clone())
+        .bind(c.group_number.clone())
+        .bind(c.plan_name.clone())
+        .bind(i64::from(c.priority))
+        .bind(c.relationship_to_subscriber.as_str().to_string())
+        .bind(s.map(|s| s.family_name.clone()))
+        .bind(s.map(|s| s.given_name.clone()))
+        .bind(s.map(|s| s.birth_date.to_string()))
+        .bind(s.map(|s| s.sex.as_str().to_string()))
+        .bind(c.copay.cents())
+        .bind(c.start_date.to_string())
+        .bind(c.end_date.map(|d| d.to_string()))
+        .bind(front.map(str::to_string))
+        .bind(back.map(str::to_string))
+        .bind(now.to_string())
 }
 
 /// A patient's coverages, by priority then start date (newest first).
