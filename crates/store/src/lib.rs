@@ -11,6 +11,7 @@ pub mod audit;
 pub mod blobs;
 pub mod patients;
 pub mod practice;
+pub mod scheduling;
 pub mod users;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -53,6 +54,12 @@ impl From<sqlx::Error> for StoreError {
         match &e {
             sqlx::Error::RowNotFound => StoreError::NotFound("record"),
             sqlx::Error::Database(db) if db.is_unique_violation() || db.is_check_violation() => {
+                StoreError::Conflict(db.constraint().map(str::to_string).unwrap_or_else(|| db.message().to_string()))
+            }
+            // The no-double-booking rule (migration 0003): PostgreSQL's exclusion constraint
+            // (SQLSTATE 23P01, exclusion_violation) and SQLite's trigger, which aborts with the
+            // constraint's name as its message.
+            sqlx::Error::Database(db) if db.code().as_deref() == Some("23P01") || db.message() == "appointment_no_overlap" => {
                 StoreError::Conflict(db.constraint().map(str::to_string).unwrap_or_else(|| db.message().to_string()))
             }
             _ => StoreError::Database(e),

@@ -302,7 +302,10 @@ pub async fn search_ids(conn: &mut AnyConnection, practice_id: &str, words: &[Wo
         let value = bind(e.clone(), &mut params);
         scans.push(format!("SELECT patient_id FROM patient_search_token WHERE practice_id = $1 AND token = {value}"));
     }
-    let mut sql = format!("SELECT DISTINCT t0.patient_id FROM ({}) t0", scans.join(" UNION ALL "));
+    // No DISTINCT: PostgreSQL would hash every match before the LIMIT applies. The rare repeat (a
+    // patient found by spelling and by sound) is dropped below, which may leave a few fewer
+    // candidates than the limit; ranking needs no exact count.
+    let mut sql = format!("SELECT t0.patient_id FROM ({}) t0", scans.join(" UNION ALL "));
     for (i, w) in rest.iter().enumerate() {
         let alias = format!("t{}", i + 1);
         let mut alternatives = Vec::new();
@@ -320,12 +323,15 @@ pub async fn search_ids(conn: &mut AnyConnection, practice_id: &str, words: &[Wo
             alternatives.join(" OR ")
         ));
     }
-    sql.push_str(&format!(" LIMIT {}", limit.clamp(1, 1000)));
+    let limit = limit.clamp(1, 1000);
+    sql.push_str(&format!(" LIMIT {limit}"));
     let mut q = sqlx::query_as::<_, (String,)>(AssertSqlSafe(sql));
     for p in &params {
         q = q.bind(p);
     }
-    Ok(q.fetch_all(conn).await?.into_iter().map(|(id,)| id).collect())
+    let mut seen = std::collections::HashSet::new();
+    let ids = q.fetch_all(conn).await?.into_iter().map(|(id,)| id).filter(|id| seen.insert(id.clone()));
+    Ok(ids.collect())
 }
 
 /// The patients with these ids (merged records excluded).

@@ -18,5 +18,6 @@ mod concurrency;
 mod coverages;
 mod patients;
 mod roles;
+mod scheduling_store;
 mod schema;
 mod search;
