@@ -49,6 +49,7 @@ fn conflict_message(constraint: &str) -> String {
     match constraint {
         "patient_version" => "someone else changed this patient since you opened it; reload and apply your change again".into(),
         "patient_already_merged" => "that patient record was already merged into another".into(),
+        "appointment_no_overlap" => "that time was just taken; choose another".into(),
         c if c.contains("app_user_username") || c.contains("username") => "that username is taken".into(),
         c if c.contains("provider_npi") || c.contains("provider.npi") => "a provider with that NPI already exists".into(),
         c if c.contains("patient_mrn") || c.contains("patient.mrn") => "that medical record number is taken".into(),

@@ -1,8 +1,9 @@
 //! Synthetic practice data: the demo practice (`medoffice demo`) and data at scale for
 //! benchmarks (`medoffice generate`). Deterministic for a given seed.
 //!
-//! Today it makes what the built areas have: the practice, providers, payers and patients with
-//! coverages. Each later area (appointments, messages, claims, ledger) adds its part here.
+//! Today it makes what the built areas have: the practice, providers, payers, patients with
+//! coverages, and the scheduling set-up (a location, appointment types, weekly templates). Each
+//! later area (messages, claims, ledger) adds its part here.
 
 use crate::{App, Result};
 use chrono::{Datelike, Duration, NaiveDate};
@@ -421,6 +422,7 @@ impl App {
             }
             providers = practice::list_providers(&mut tx, &practice_id).await?;
         }
+        insert_demo_schedule(&mut tx, &practice_id, &providers, &now).await?;
         let mut coverages = 0;
         for i in 0..patients {
             let (data, covs) = generator.patient(&payers);
@@ -450,6 +452,86 @@ impl App {
         progress(patients);
         Ok(Generated { practice_id, providers: providers.len(), payers: payers.len(), patients, coverages })
     }
+}
+
+/// The demo's appointment types: (name, minutes, colour, patient kind).
+pub const DEMO_APPOINTMENT_TYPES: [(&str, i64, &str, &str); 3] = [
+    ("Office visit", 20, "#2563eb", "established"),
+    ("New patient visit", 40, "#059669", "new"),
+    ("Annual physical", 40, "#d97706", "any"),
+];
+
+/// Working hours of every demo provider, Monday to Friday, in minutes from midnight: 08:00-12:00
+/// and 13:00-17:00 (lunch is the gap between them).
+const DEMO_WORKING_HOURS: [(i64, i64); 2] = [(8 * 60, 12 * 60), (13 * 60, 17 * 60)];
+
+/// One location, the demo's appointment types offered by every provider, and a weekly template per
+/// provider; only where the practice has none yet (types and templates are left alone otherwise).
+async fn insert_demo_schedule(conn: &mut Connection, practice_id: &str, providers: &[ProviderRow], now: &str) -> Result<()> {
+    use medoffice_store::scheduling::{self as sched, AppointmentTypeRow, LocationRow, TemplateEntryRow};
+    if !sched::list_locations(conn, practice_id).await?.is_empty() {
+        return Ok(());
+    }
+    let location_id = new_id();
+    sched::insert_location(
+        conn,
+        &LocationRow {
+            practice_id: practice_id.to_string(),
+            id: location_id.clone(),
+            name: "Main office".into(),
+            phone: Some("5184620100".into()),
+            address_line1: Some("220 Washington Ave".into()),
+            address_line2: None,
+            city: Some("Albany".into()),
+            state: Some("NY".into()),
+            postal_code: Some("12203".into()),
+            created_at: now.to_string(),
+        },
+    )
+    .await?;
+    let provider_ids: Vec<String> = providers.iter().map(|p| p.id.clone()).collect();
+    if sched::list_appointment_types(conn, practice_id).await?.is_empty() {
+        for (name, minutes, colour, kind) in DEMO_APPOINTMENT_TYPES {
+            let row = AppointmentTypeRow {
+                practice_id: practice_id.to_string(),
+                id: new_id(),
+                name: name.into(),
+                duration_minutes: minutes,
+                colour: colour.into(),
+                patient_kind: kind.into(),
+                created_at: now.to_string(),
+            };
+            sched::insert_appointment_type(conn, &row, &provider_ids).await?;
+        }
+    }
+    for provider_id in &provider_ids {
+        if !sched::list_template_entries(conn, practice_id, provider_id).await?.is_empty() {
+            continue;
+        }
+        for weekday in 1..=5 {
+            for (start_minute, end_minute) in DEMO_WORKING_HOURS {
+                sched::insert_template_entry(
+                    conn,
+                    &TemplateEntryRow {
+                        practice_id: practice_id.to_string(),
+                        id: new_id(),
+                        provider_id: provider_id.clone(),
+                        location_id: location_id.clone(),
+                        weekday,
+                        start_minute,
+                        end_minute,
+                        kind: "work".into(),
+                        reason: None,
+                        allowed_type_ids: None,
+                        allow_overbook: 0,
+                        created_at: now.to_string(),
+                    },
+                )
+                .await?;
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn insert_generated_patient(

@@ -9,6 +9,7 @@ mod error;
 pub mod generate;
 pub mod patients;
 pub mod practice;
+pub mod scheduling;
 pub mod views;
 
 pub use error::AppError;

@@ -312,3 +312,38 @@ pub struct UserView {
     pub disabled: bool,
     pub created_at: String,
 }
+
+/// An appointment. Times are RFC 3339 with the practice's UTC offset on that date.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AppointmentView {
+    pub id: String,
+    pub patient_id: String,
+    pub provider_id: String,
+    pub location_id: String,
+    /// RFC 3339 with offset, e.g. `2026-06-16T09:00:00-04:00`.
+    pub start: String,
+    pub end: String,
+    /// The appointment type's id.
+    pub appointment_type: String,
+    pub appointment_type_name: String,
+    /// `scheduled`, `confirmed`, `arrived`, `in_room`, `checked_out`, `completed`, `cancelled`,
+    /// `no_show` or `rescheduled`.
+    pub status: String,
+    /// Booked on top of another appointment where the template allows it.
+    pub overbook: bool,
+    pub cancel_reason: Option<String>,
+    pub cancelled_by: Option<String>,
+    pub notes: Option<String>,
+    /// Changes with every change of the appointment.
+    pub version: i64,
+}
+
+/// An open time of a provider.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SlotView {
+    /// RFC 3339 with offset.
+    pub start: String,
+    pub end: String,
+    pub provider_id: String,
+    pub location_id: String,
+}

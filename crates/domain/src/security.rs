@@ -54,6 +54,11 @@ impl Role {
             ReadPracticeLists => true,
             ManagePracticeLists => matches!(self, Admin),
             ManageUsers | ReadAuditTrail => matches!(self, Admin),
+            // The schedule: the front desk books; providers and billers look at it.
+            ReadAppointments => matches!(self, Admin | FrontDesk | Provider | Biller),
+            BookAppointments => matches!(self, Admin | FrontDesk),
+            // Appointment types, weekly templates, exceptions and holidays.
+            ManageSchedules => matches!(self, Admin),
         }
     }
 }
@@ -87,6 +92,12 @@ pub enum Action {
     ManagePracticeLists,
     ManageUsers,
     ReadAuditTrail,
+    /// See appointments and open slots.
+    ReadAppointments,
+    /// Book appointments and move them through their lifecycle (confirm, check in, cancel...).
+    BookAppointments,
+    /// Set up appointment types, providers' weekly templates, exceptions and holidays.
+    ManageSchedules,
 }
 
 /// A password staff choose must be long; the full policy (common-password list, MFA) grows with the

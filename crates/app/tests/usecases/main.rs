@@ -18,6 +18,7 @@ mod concurrency;
 mod coverages;
 mod patients;
 mod roles;
+mod scheduling;
 mod scheduling_store;
 mod schema;
 mod search;

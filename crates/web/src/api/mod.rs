@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, described by the OpenAPI 3.1 document at `/api/v1/openapi.json`,
 //! generated from these handlers and types.
 
+mod appointments;
 mod patients;
 mod practice;
 
@@ -30,9 +31,10 @@ pub fn routes() -> Router<AppState> {
         .route("/patients/{id}/merge", post(patients::merge))
         .route("/payers", get(practice::payers))
         .route("/providers", get(practice::providers))
-        .route("/appointments", any(not_built))
-        .route("/appointments/{*rest}", any(not_built))
-        .route("/providers/{id}/open-slots", any(not_built))
+        .route("/appointments", post(appointments::create).get(appointments::list))
+        .route("/appointments/{id}/status", post(appointments::change_status))
+        .route("/appointments/{id}", any(not_built))
+        .route("/providers/{id}/open-slots", get(appointments::open_slots))
         .route("/messages", any(not_built))
         .route("/messages/{*rest}", any(not_built))
         .route("/documents/{*rest}", any(not_built))
@@ -47,7 +49,8 @@ pub fn routes() -> Router<AppState> {
     paths(
         patients::create, patients::list, patients::get_one, patients::update,
         patients::add_coverage, patients::list_coverages, patients::update_coverage, patients::merge,
-        practice::payers, practice::providers
+        practice::payers, practice::providers,
+        appointments::create, appointments::list, appointments::open_slots, appointments::change_status
     ),
     components(schemas(Problem, FieldProblem)),
     modifiers(&BearerAuth),

@@ -97,12 +97,8 @@ async fn endpoints_not_built_yet_answer_501_and_unknown_ones_404_as_problems() {
     let token = server.token("frontdesk").await;
     let body = serde_json::json!({"patient_id": "x"});
     for (method, path) in [
-        (Method::POST, "/api/v1/appointments"),
-        (Method::GET, "/api/v1/appointments?provider_id=x&date=2026-01-05"),
-        (Method::GET, "/api/v1/appointments/some-id"),
         (Method::GET, "/api/v1/messages"),
         (Method::POST, "/api/v1/messages"),
-        (Method::GET, "/api/v1/providers/some-id/open-slots?from=2026-01-05&to=2026-01-06&duration_minutes=15"),
         (Method::GET, "/api/v1/documents/some-id"),
         (Method::GET, "/api/v1/documents/some-id/content"),
         (Method::POST, "/api/v1/patients/some-id/documents"),

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod api_appointments;
 mod api_auth;
 mod api_bad_input;
 mod api_docs;

@@ -68,7 +68,7 @@ async fn every_response_carries_the_security_headers_and_patient_pages_are_not_s
         ("GET openapi", server.api(Method::GET, "/api/v1/openapi.json", None, None).await),
         ("GET api 401", server.api(Method::GET, "/api/v1/patients", None, None).await),
         ("GET api 404", server.api(Method::GET, "/api/v1/nothing", Some(&token), None).await),
-        ("POST api 501", server.api(Method::POST, "/api/v1/appointments", Some(&token), Some(&json!({}))).await),
+        ("POST api 501", server.api(Method::POST, "/api/v1/messages", Some(&token), Some(&json!({}))).await),
         ("POST api 422", server.api(Method::POST, "/api/v1/patients", Some(&token), Some(&json!({}))).await),
         (
             "POST cross-site",

@@ -1,0 +1,707 @@
+//! Scheduling use cases: book an appointment, list a day's appointments, find a provider's open
+//! slots, and move an appointment through its lifecycle (confirm, check in, cancel...).
+//!
+//! The rules are the domain's (`medoffice_domain::scheduling`): every booking is checked with
+//! `check_placement` against the provider's calendar, the practice's holidays and the appointments
+//! already booked, all read in the booking's own transaction. The database's no-overlap rule is the
+//! last word when two desks book the same time at once: its `Conflict("appointment_no_overlap")`
+//! answers `AppError::Conflict`.
+//!
+//! Times cross this boundary as RFC 3339 with an offset (or a local `YYYY-MM-DDTHH:MM` in the
+//! practice's time zone) and are handled inside as the practice's local wall-clock time.
+
+use crate::views::{AppointmentView, SlotView};
+use crate::{Actor, App, AppError, AuditNote, Result};
+use chrono::{DateTime, Days, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Weekday};
+use chrono_tz::Tz;
+use medoffice_domain::ValidationErrors;
+use medoffice_domain::patients::parse_date;
+use medoffice_domain::scheduling::{
+    AllowedTypes, AppointmentDuration, AppointmentEvent, AppointmentType, AppointmentTypeData, AppointmentTypeId, BookingFit,
+    CancellationInput, Colour, DayException, EntryKind, EventKind, ExceptionKind, Holiday, Interval, LocationId, PatientKind,
+    ProposedBooking, ProviderCalendar, ProviderId, Schedule, SlotSearchInput, TemplateEntry, TimeRange, Unbookable, check_placement,
+    find_open_slots, transition,
+};
+use medoffice_domain::security::Action;
+use medoffice_store::scheduling::{
+    self as store, AppointmentEventRow, AppointmentRow, AppointmentTypeWithProviders, ExceptionRow, NO_OVERLAP, STALE_VERSION,
+    StatusChange, TemplateEntryRow, local_text, minute_of,
+};
+use medoffice_store::{Connection, StoreError, new_id};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+/// The name of the practice's standard visit, the type booked when none is named.
+pub const STANDARD_VISIT: &str = "Office visit";
+/// The longest note on an appointment.
+pub const MAX_NOTES_CHARS: usize = 500;
+/// The most open slots one search answers.
+pub const MAX_OPEN_SLOTS: usize = 50;
+/// How many times a booking is tried when the database reports a transient failure (deadlock,
+/// busy): the retry meets the winner's committed row and answers a clean conflict.
+const BOOKING_ATTEMPTS: usize = 3;
+
+/// A booking as sent by a client or a form: text as typed.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct NewAppointment {
+    pub patient_id: String,
+    pub provider_id: String,
+    /// RFC 3339 with offset (`2026-06-16T09:00:00-04:00`), or local `YYYY-MM-DDTHH:MM` in the
+    /// practice's time zone.
+    pub start: String,
+    /// Optional; blank for the appointment type's length.
+    pub end: String,
+    /// A type's id or name; blank for the practice's standard visit ("Office visit").
+    pub appointment_type: String,
+    pub notes: String,
+}
+
+/// A step in an appointment's life as sent: `confirm`, `check_in` (or `arrive`), `room`,
+/// `check_out`, `complete`, `cancel` (with `reason` and `by`: `patient` or `practice`), `no_show`.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct StatusEventInput {
+    pub event: String,
+    /// For `cancel`: why.
+    pub reason: String,
+    /// For `cancel`: `patient` or `practice`.
+    pub by: String,
+}
+
+/// An open-slot search as sent.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct OpenSlotsInput {
+    /// First date, `YYYY-MM-DD`; blank for today.
+    pub from: String,
+    /// Last date, `YYYY-MM-DD`; blank for two weeks from `from`.
+    pub to: String,
+    /// The length wanted; blank for the appointment type's.
+    pub duration_minutes: String,
+    /// A type's id or name; blank for the standard visit.
+    pub appointment_type: String,
+}
+
+impl App {
+    /// Books an appointment: checks the time against the provider's calendar, the holidays and the
+    /// appointments already booked, writes the appointment, its first history event and the
+    /// audit record in one transaction.
+    pub async fn book_appointment(&self, actor: &Actor, input: &NewAppointment) -> Result<AppointmentView> {
+        let patient_hint = Some(input.patient_id.trim()).filter(|p| !p.is_empty() && p.len() <= 64);
+        self.authorize(actor, Action::BookAppointments, patient_hint).await?;
+        let tz = actor.timezone;
+        let mut e = ValidationErrors::new();
+        let patient_id = e.check("patient_id", required_id(&input.patient_id, "choose the patient"));
+        let provider_id = e.check("provider_id", required_id(&input.provider_id, "choose the provider"));
+        let start = e.check("start", parse_instant(&input.start, tz));
+        let end = if input.end.trim().is_empty() { None } else { e.check("end", parse_instant(&input.end, tz)) };
+        let notes = input.notes.trim();
+        if notes.chars().count() > MAX_NOTES_CHARS {
+            e.add("notes", format!("at most {MAX_NOTES_CHARS} characters"));
+        }
+        let now_local = self.now().with_timezone(&tz).naive_local();
+        if let Some(start) = start
+            && start < now_local
+        {
+            e.add("start", "that time has passed; choose a time from now on");
+        }
+        if let (Some(start), Some(end)) = (start, end)
+            && end <= start
+        {
+            e.add("end", "the end must be after the start");
+        }
+        let (Some(patient_id), Some(provider_id), Some(start)) = (patient_id, provider_id, start) else {
+            return Err(e.into());
+        };
+        if !e.is_empty() {
+            return Err(e.into());
+        }
+        let notes = (!notes.is_empty()).then(|| notes.to_string());
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.try_book(actor, &patient_id, &provider_id, start, end, &input.appointment_type, notes.as_deref()).await {
+                Err(Attempt::Transient(_)) if attempt < BOOKING_ATTEMPTS => continue,
+                Err(Attempt::Transient(e)) => return Err(booking_store_error(e)),
+                Err(Attempt::Failed(e)) => return Err(e),
+                Ok(view) => return Ok(view),
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn try_book(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+        provider_id: &str,
+        start: NaiveDateTime,
+        end: Option<NaiveDateTime>,
+        type_text: &str,
+        notes: Option<&str>,
+    ) -> std::result::Result<AppointmentView, Attempt> {
+        let practice_id = actor.practice_id.as_str();
+        let mut tx = self.store.begin().await.map_err(Attempt::store)?;
+        let mut e = ValidationErrors::new();
+        match medoffice_store::patients::get(&mut tx, practice_id, patient_id).await {
+            Ok(p) if p.merged_into.is_some() => e.add("patient_id", "this record was merged into another patient; book that one"),
+            Ok(_) => {}
+            Err(StoreError::NotFound(_)) => e.add("patient_id", "no such patient"),
+            Err(other) => return Err(Attempt::store(other)),
+        }
+        let providers = medoffice_store::practice::list_providers(&mut tx, practice_id).await.map_err(Attempt::store)?;
+        if !providers.iter().any(|p| p.id == provider_id) {
+            e.add("provider_id", "no such provider");
+        }
+        let types = load_types(&mut tx, practice_id).await.map_err(Attempt::store)?;
+        let appointment_type = match choose_type(&types, type_text) {
+            Ok(t) => Some(t.clone()),
+            Err(message) => {
+                e.add("appointment_type", message);
+                None
+            }
+        };
+        let (Some(appointment_type), true) = (appointment_type, e.is_empty()) else {
+            return Err(Attempt::Failed(e.into()));
+        };
+        let interval = match end {
+            Some(end) => Interval::new(start, end),
+            None => {
+                Interval::starting_at(start, appointment_type.duration().minutes()).ok_or_else(|| "the time is out of range".to_string())
+            }
+        };
+        let interval =
+            interval.map_err(|m| Attempt::Failed(ValidationErrors::single(if end.is_some() { "end" } else { "start" }, m).into()))?;
+        if interval.length_minutes() > 480 {
+            return Err(Attempt::Failed(ValidationErrors::single("end", "an appointment lasts at most 8 hours").into()));
+        }
+        let provider = ProviderId::new(provider_id);
+        let first = interval.start().date();
+        let last = interval.end().date();
+        let schedule = load_schedule(&mut tx, practice_id, &provider, first, last).await.map_err(Attempt::store)?;
+        let proposed = ProposedBooking { provider: provider.clone(), interval, replaces: None };
+        let placement = check_placement(&proposed, &appointment_type, &schedule).map_err(|u| Attempt::Failed(unbookable(u)))?;
+        let id = new_id();
+        let now = self.now_text();
+        let row = AppointmentRow {
+            practice_id: practice_id.to_string(),
+            id: id.clone(),
+            patient_id: patient_id.to_string(),
+            provider_id: provider_id.to_string(),
+            location_id: placement.location.as_str().to_string(),
+            appointment_type_id: appointment_type.id.as_str().to_string(),
+            start_at: local_text(interval.start()),
+            end_at: local_text(interval.end()),
+            start_minute: minute_of(interval.start()),
+            end_minute: minute_of(interval.end()),
+            status: "scheduled".into(),
+            overbook: i64::from(matches!(placement.fit, BookingFit::Overbook { .. })),
+            cancel_reason: None,
+            cancelled_by: None,
+            rescheduled_to: None,
+            notes: notes.map(str::to_string),
+            version: 1,
+            created_at: now.clone(),
+            updated_at: now.clone(),
+        };
+        store::insert_appointment(&mut tx, &row).await.map_err(Attempt::store)?;
+        let detail = serde_json::json!({
+            "event": "book",
+            "appointment_type_id": appointment_type.id.as_str(),
+            "start": row.start_at,
+            "end": row.end_at,
+            "overbook": row.overbook == 1,
+        });
+        store::append_appointment_event(
+            &mut tx,
+            &AppointmentEventRow {
+                practice_id: practice_id.to_string(),
+                appointment_id: id.clone(),
+                seq: 1,
+                at: now,
+                user_id: Some(actor.user_id.clone()),
+                from_status: None,
+                to_status: "scheduled".into(),
+                detail: detail.to_string(),
+            },
+        )
+        .await
+        .map_err(Attempt::store)?;
+        self.audit(
+            &mut tx,
+            actor,
+            AuditNote {
+                action: "appointment.create",
+                patient_id: Some(patient_id),
+                record_type: "appointment",
+                record_id: Some(&id),
+                detail: format!("{} {} with provider {provider_id}", row.start_at, appointment_type.data.name),
+            },
+        )
+        .await
+        .map_err(Attempt::Failed)?;
+        tx.commit().await.map_err(|e| Attempt::store(StoreError::from(e)))?;
+        Ok(appointment_view(&row, &types, tz_of(actor)))
+    }
+
+    /// The appointments of one date (`YYYY-MM-DD`), of one provider or of every provider, by start
+    /// time. Audited as a read.
+    pub async fn list_appointments(&self, actor: &Actor, provider_id: Option<&str>, date: &str) -> Result<Vec<AppointmentView>> {
+        self.authorize(actor, Action::ReadAppointments, None).await?;
+        let mut e = ValidationErrors::new();
+        let day = if date.trim().is_empty() { Some(actor.today(self.now())) } else { e.check("date", parse_date(date)) };
+        let provider = match provider_id.map(str::trim).filter(|p| !p.is_empty()) {
+            Some(p) => e.check("provider_id", ProviderId::parse(p)).map(Some),
+            None => Some(None),
+        };
+        let (Some(day), Some(provider)) = (day, provider) else {
+            return Err(e.into());
+        };
+        let practice_id = actor.practice_id.as_str();
+        let mut tx = self.store.begin().await?;
+        let rows = match &provider {
+            Some(p) => {
+                let from = minute_of(day.and_time(NaiveTime::MIN));
+                store::list_appointments(&mut tx, practice_id, p.as_str(), from, from + 1440).await?
+            }
+            None => store::list_appointments_on(&mut tx, practice_id, day).await?,
+        };
+        let types = load_types(&mut tx, practice_id).await?;
+        self.audit(
+            &mut tx,
+            actor,
+            AuditNote {
+                action: "appointment.list",
+                patient_id: None,
+                record_type: "appointment",
+                record_id: None,
+                detail: format!(
+                    "{day} provider {} ({} appointment(s))",
+                    provider.as_ref().map(ProviderId::as_str).unwrap_or("any"),
+                    rows.len()
+                ),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(rows.iter().map(|r| appointment_view(r, &types, tz_of(actor))).collect())
+    }
+
+    /// The provider's open times from `from` to `to` (dates, at most 92 days) of
+    /// `duration_minutes` (or the appointment type's length), earliest first, at most 50. Never a
+    /// time in the past, on a holiday, outside working hours or overlapping a booked appointment.
+    pub async fn open_slots(&self, actor: &Actor, provider_id: &str, input: &OpenSlotsInput) -> Result<Vec<SlotView>> {
+        self.authorize(actor, Action::ReadAppointments, None).await?;
+        let practice_id = actor.practice_id.as_str();
+        let provider = ProviderId::parse(provider_id).map_err(|_| AppError::NotFound("provider"))?;
+        let mut conn = self.store.pool().acquire().await.map_err(StoreError::from)?;
+        let providers = medoffice_store::practice::list_providers(&mut conn, practice_id).await?;
+        if !providers.iter().any(|p| p.id == provider.as_str()) {
+            return Err(AppError::NotFound("provider"));
+        }
+        let types = load_types(&mut conn, practice_id).await?;
+        let mut e = ValidationErrors::new();
+        let mut appointment_type = e.check("appointment_type", choose_type(&types, &input.appointment_type).cloned());
+        if !input.duration_minutes.trim().is_empty()
+            && let Some(duration) = e.check("duration_minutes", AppointmentDuration::parse(&input.duration_minutes))
+            && let Some(t) = appointment_type.as_mut()
+        {
+            t.data.duration = duration;
+        }
+        let Some(appointment_type) = appointment_type.filter(|_| e.is_empty()) else {
+            return Err(e.into());
+        };
+        let now_local = self.now().with_timezone(&actor.timezone).naive_local();
+        let search = SlotSearchInput {
+            provider_ids: vec![provider.as_str().to_string()],
+            from: input.from.clone(),
+            to: input.to.clone(),
+            max_results: MAX_OPEN_SLOTS.to_string(),
+            ..Default::default()
+        };
+        let request = search.validate(&appointment_type, now_local).map_err(|errors| {
+            let mut renamed = ValidationErrors::new();
+            for f in errors.errors {
+                let field = if f.field.starts_with("provider_ids") { "provider_id".to_string() } else { f.field };
+                renamed.add(&field, f.message);
+            }
+            renamed
+        })?;
+        let schedule = load_schedule(&mut conn, practice_id, &provider, request.dates.first(), request.dates.last()).await?;
+        let tz = tz_of(actor);
+        Ok(find_open_slots(&request, &schedule)
+            .into_iter()
+            .map(|s| SlotView {
+                start: rfc3339(s.interval.start(), tz),
+                end: rfc3339(s.interval.end(), tz),
+                provider_id: s.provider.as_str().to_string(),
+                location_id: s.location.as_str().to_string(),
+            })
+            .collect())
+    }
+
+    /// Moves an appointment a step through its life (confirm, check in, cancel with a reason and
+    /// who...). A step the lifecycle does not allow from the current status is a conflict.
+    pub async fn change_appointment_status(
+        &self,
+        actor: &Actor,
+        appointment_id: &str,
+        input: &StatusEventInput,
+    ) -> Result<AppointmentView> {
+        self.authorize(actor, Action::BookAppointments, None).await?;
+        let event = parse_event(input)?;
+        let practice_id = actor.practice_id.as_str();
+        let mut tx = self.store.begin().await?;
+        let before = store::get_appointment(&mut tx, practice_id, appointment_id).await?;
+        let from = before.status()?;
+        let to = transition(from, &event).map_err(|t| AppError::Conflict(t.to_string()))?;
+        let (cancel_reason, cancelled_by) = match &event {
+            AppointmentEvent::Cancel(c) => (Some(c.reason().to_string()), Some(c.by().as_str())),
+            _ => (None, None),
+        };
+        let now = self.now_text();
+        let after = store::update_status(
+            &mut tx,
+            practice_id,
+            appointment_id,
+            before.version,
+            &StatusChange {
+                status: to.as_str(),
+                cancel_reason: cancel_reason.as_deref(),
+                cancelled_by,
+                rescheduled_to: None,
+                updated_at: &now,
+            },
+        )
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(c) if c == STALE_VERSION => {
+                AppError::Conflict("someone else changed this appointment at the same moment; reload and try again".into())
+            }
+            other => booking_store_error(other),
+        })?;
+        let detail = serde_json::to_string(&event).map_err(|e| AppError::Internal(e.to_string()))?;
+        store::append_appointment_event(
+            &mut tx,
+            &AppointmentEventRow {
+                practice_id: practice_id.to_string(),
+                appointment_id: appointment_id.to_string(),
+                seq: 0,
+                at: now,
+                user_id: Some(actor.user_id.clone()),
+                from_status: Some(from.as_str().to_string()),
+                to_status: to.as_str().to_string(),
+                detail,
+            },
+        )
+        .await?;
+        self.audit(
+            &mut tx,
+            actor,
+            AuditNote {
+                action: "appointment.status",
+                patient_id: Some(&before.patient_id),
+                record_type: "appointment",
+                record_id: Some(appointment_id),
+                detail: format!("{} -> {} ({})", from.as_str(), to.as_str(), event.kind().as_str()),
+            },
+        )
+        .await?;
+        let types = load_types(&mut tx, practice_id).await?;
+        tx.commit().await?;
+        Ok(appointment_view(&after, &types, tz_of(actor)))
+    }
+}
+
+/// Why a booking attempt ended without a booking.
+enum Attempt {
+    /// Worth running the whole transaction again.
+    Transient(StoreError),
+    Failed(AppError),
+}
+
+impl Attempt {
+    fn store(e: StoreError) -> Attempt {
+        if store::is_transient(&e) { Attempt::Transient(e) } else { Attempt::Failed(booking_store_error(e)) }
+    }
+}
+
+/// The store's refusals in a booking's words: the database's no-overlap rule is a conflict.
+fn booking_store_error(e: StoreError) -> AppError {
+    match e {
+        StoreError::Conflict(c) if c == NO_OVERLAP || c.contains(NO_OVERLAP) => AppError::from(StoreError::Conflict(NO_OVERLAP.into())),
+        other => AppError::from(other),
+    }
+}
+
+/// A domain refusal: another appointment in the way is a conflict (409), anything else a
+/// validation error naming the field to change.
+fn unbookable(u: Unbookable) -> AppError {
+    match u {
+        Unbookable::Conflict(c) => AppError::Conflict(format!("that time is taken: {c}; choose another")),
+        Unbookable::TypeNotOffered | Unbookable::TypeNotAllowedHere => ValidationErrors::single("appointment_type", u.to_string()).into(),
+        other => ValidationErrors::single("start", other.to_string()).into(),
+    }
+}
+
+fn required_id(text: &str, missing: &str) -> std::result::Result<String, String> {
+    if text.trim().is_empty() {
+        return Err(missing.to_string());
+    }
+    ProviderId::parse(text).map(|id| id.as_str().to_string())
+}
+
+fn tz_of(actor: &Actor) -> Tz {
+    actor.timezone
+}
+
+/// An instant as sent: RFC 3339 with an offset, or the practice's local `YYYY-MM-DDTHH:MM`
+/// (seconds allowed when zero). Answers the practice's local time, on the whole minute.
+fn parse_instant(text: &str, tz: Tz) -> std::result::Result<NaiveDateTime, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("give a date and time, e.g. 2026-06-16T09:00:00-04:00".into());
+    }
+    let local = match DateTime::parse_from_rfc3339(text) {
+        Ok(at) => at.with_timezone(&tz).naive_local(),
+        Err(_) => {
+            let parsed = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+                .iter()
+                .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+                .ok_or_else(|| format!("'{text}' is not a date and time; use RFC 3339, e.g. 2026-06-16T09:00:00-04:00"))?;
+            if tz.from_local_datetime(&parsed).earliest().is_none() {
+                return Err(format!("{text} does not exist in {} (the clocks skip it)", tz.name()));
+            }
+            parsed
+        }
+    };
+    if local.second() != 0 || local.nanosecond() != 0 {
+        return Err("appointments start and end on a whole minute".into());
+    }
+    Ok(local)
+}
+
+/// A local time as RFC 3339 with the practice's offset on that date.
+fn rfc3339(local: NaiveDateTime, tz: Tz) -> String {
+    match tz.from_local_datetime(&local).earliest() {
+        Some(at) => at.to_rfc3339(),
+        // A time the clocks skipped (never booked through this module): show it as UTC.
+        None => format!("{}Z", local.format("%Y-%m-%dT%H:%M:%S")),
+    }
+}
+
+fn appointment_view(row: &AppointmentRow, types: &[AppointmentType], tz: Tz) -> AppointmentView {
+    let local = |text: &str| match NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M") {
+        Ok(at) => rfc3339(at, tz),
+        Err(_) => text.to_string(),
+    };
+    AppointmentView {
+        id: row.id.clone(),
+        patient_id: row.patient_id.clone(),
+        provider_id: row.provider_id.clone(),
+        location_id: row.location_id.clone(),
+        start: local(&row.start_at),
+        end: local(&row.end_at),
+        appointment_type: row.appointment_type_id.clone(),
+        appointment_type_name: types
+            .iter()
+            .find(|t| t.id.as_str() == row.appointment_type_id)
+            .map(|t| t.data.name.clone())
+            .unwrap_or_default(),
+        status: row.status.clone(),
+        overbook: row.overbook != 0,
+        cancel_reason: row.cancel_reason.clone(),
+        cancelled_by: row.cancelled_by.clone(),
+        notes: row.notes.clone(),
+        version: row.version,
+    }
+}
+
+/// The type named by id or (case-insensitive) name; blank for the standard visit: the first type
+/// named "Office visit", else the first type.
+fn choose_type<'a>(types: &'a [AppointmentType], text: &str) -> std::result::Result<&'a AppointmentType, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return types
+            .iter()
+            .find(|t| t.data.name.eq_ignore_ascii_case(STANDARD_VISIT))
+            .or_else(|| types.first())
+            .ok_or_else(|| "the practice has no appointment types yet; an administrator sets them up".to_string());
+    }
+    types.iter().find(|t| t.id.as_str() == text).or_else(|| types.iter().find(|t| t.data.name.eq_ignore_ascii_case(text))).ok_or_else(
+        || {
+            let names: Vec<&str> = types.iter().map(|t| t.data.name.as_str()).collect();
+            format!("no appointment type '{}'; choose one of: {}", text.chars().take(60).collect::<String>(), names.join(", "))
+        },
+    )
+}
+
+async fn load_types(conn: &mut Connection, practice_id: &str) -> std::result::Result<Vec<AppointmentType>, StoreError> {
+    store::list_appointment_types(conn, practice_id).await?.into_iter().map(appointment_type_of).collect()
+}
+
+fn appointment_type_of(t: AppointmentTypeWithProviders) -> std::result::Result<AppointmentType, StoreError> {
+    let row = t.appointment_type;
+    let corrupt = |what: String| StoreError::Corrupt(format!("appointment type {}: {what}", row.id));
+    let duration = AppointmentDuration::from_minutes(u32::try_from(row.duration_minutes).unwrap_or(0)).map_err(corrupt)?;
+    let colour = Colour::parse(&row.colour).map_err(corrupt)?;
+    let patient_kind = PatientKind::parse(&row.patient_kind).map_err(corrupt)?;
+    Ok(AppointmentType {
+        id: AppointmentTypeId::new(row.id.clone()),
+        data: AppointmentTypeData {
+            name: row.name.clone(),
+            duration,
+            colour,
+            providers: t.provider_ids.into_iter().map(ProviderId::new).collect(),
+            patient_kind,
+        },
+    })
+}
+
+/// Everything the booking rules need about one provider from `first` to `last`: the calendar,
+/// the holidays and the appointments (any status) touching those dates.
+async fn load_schedule(
+    conn: &mut Connection,
+    practice_id: &str,
+    provider: &ProviderId,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> std::result::Result<Schedule, StoreError> {
+    let template = store::list_template_entries(conn, practice_id, provider.as_str()).await?;
+    let exceptions = store::list_exceptions(conn, practice_id, provider.as_str(), first, last).await?;
+    let holidays = store::list_holidays(conn, practice_id, first, last).await?;
+    let after_last = last.checked_add_days(Days::new(1)).unwrap_or(last);
+    let rows = store::list_appointments(
+        conn,
+        practice_id,
+        provider.as_str(),
+        minute_of(first.and_time(NaiveTime::MIN)),
+        minute_of(after_last.and_time(NaiveTime::MIN)),
+    )
+    .await?;
+    let template: Vec<TemplateEntry> = template.iter().map(template_entry_of).collect::<std::result::Result<_, _>>()?;
+    let exceptions: Vec<DayException> = exceptions.iter().map(exception_of).collect::<std::result::Result<_, _>>()?;
+    let calendar = ProviderCalendar::new(provider.clone(), template, exceptions)
+        .map_err(|e| StoreError::Corrupt(format!("the calendar of provider {provider}: {e}")))?;
+    let holidays = holidays
+        .into_iter()
+        .map(|h| {
+            parse_date(&h.date)
+                .map(|date| Holiday { date, name: h.name })
+                .map_err(|e| StoreError::Corrupt(format!("holiday {}: {e}", h.date)))
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let appointments = rows.iter().map(AppointmentRow::booked).collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok(Schedule { calendars: vec![calendar], holidays, appointments })
+}
+
+fn minutes_range(start: i64, end: i64) -> std::result::Result<TimeRange, String> {
+    let time = |m: i64| {
+        u32::try_from(m)
+            .ok()
+            .and_then(|m| if m == 1440 { NaiveTime::from_hms_opt(23, 59, 0) } else { NaiveTime::from_hms_opt(m / 60, m % 60, 0) })
+            .ok_or_else(|| format!("minute {m} is not in a day"))
+    };
+    TimeRange::new(time(start)?, time(end)?)
+}
+
+fn template_entry_of(row: &TemplateEntryRow) -> std::result::Result<TemplateEntry, StoreError> {
+    let corrupt = |what: String| StoreError::Corrupt(format!("template entry {}: {what}", row.id));
+    let weekday = match row.weekday {
+        1 => Weekday::Mon,
+        2 => Weekday::Tue,
+        3 => Weekday::Wed,
+        4 => Weekday::Thu,
+        5 => Weekday::Fri,
+        6 => Weekday::Sat,
+        7 => Weekday::Sun,
+        other => return Err(corrupt(format!("weekday {other}"))),
+    };
+    let hours = minutes_range(row.start_minute, row.end_minute).map_err(corrupt)?;
+    let kind = match row.kind.as_str() {
+        "work" => EntryKind::Working {
+            allowed_types: match row.allowed_type_ids.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+                None => AllowedTypes::Any,
+                Some(ids) => AllowedTypes::Only(ids.split(',').map(|id| AppointmentTypeId::new(id.trim())).collect()),
+            },
+            allow_overbook: row.allow_overbook != 0,
+        },
+        "block" => EntryKind::Block { reason: row.reason.clone().unwrap_or_else(|| "Blocked".into()) },
+        other => return Err(corrupt(format!("kind '{other}'"))),
+    };
+    Ok(TemplateEntry {
+        provider: ProviderId::new(row.provider_id.clone()),
+        location: LocationId::new(row.location_id.clone()),
+        weekday,
+        hours,
+        kind,
+    })
+}
+
+fn exception_of(row: &ExceptionRow) -> std::result::Result<DayException, StoreError> {
+    let corrupt = |what: String| StoreError::Corrupt(format!("schedule exception {}: {what}", row.id));
+    let date = parse_date(&row.date).map_err(corrupt)?;
+    let ranges = || -> std::result::Result<Vec<TimeRange>, StoreError> {
+        row.ranges
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .filter(|r| !r.trim().is_empty())
+            .map(|r| {
+                let (a, b) = r.split_once('-').ok_or_else(|| corrupt(format!("range '{r}'")))?;
+                let a: i64 = a.trim().parse().map_err(|_| corrupt(format!("range '{r}'")))?;
+                let b: i64 = b.trim().parse().map_err(|_| corrupt(format!("range '{r}'")))?;
+                minutes_range(a, b).map_err(corrupt)
+            })
+            .collect()
+    };
+    let location = || LocationId::new(row.location_id.clone().unwrap_or_default());
+    let kind = match row.kind.as_str() {
+        "closed" => ExceptionKind::Closed,
+        "replace_hours" => ExceptionKind::ReplaceHours { location: location(), hours: ranges()? },
+        "extra_hours" => ExceptionKind::ExtraHours { location: location(), hours: ranges()? },
+        other => return Err(corrupt(format!("kind '{other}'"))),
+    };
+    Ok(DayException { provider: ProviderId::new(row.provider_id.clone()), date, kind, note: row.reason.clone() })
+}
+
+/// The step as sent, with what it needs (a cancellation's reason and who).
+fn parse_event(input: &StatusEventInput) -> Result<AppointmentEvent> {
+    let text = input.event.trim().to_ascii_lowercase().replace(['-', ' '], "_");
+    let kind = match text.as_str() {
+        "" => {
+            return Err(ValidationErrors::single(
+                "event",
+                "name the step: confirm, check_in, room, check_out, complete, cancel or no_show",
+            )
+            .into());
+        }
+        "arrive" | "arrived" | "checkin" => Some(EventKind::CheckIn),
+        "noshow" => Some(EventKind::NoShow),
+        "checkout" => Some(EventKind::CheckOut),
+        other => EventKind::ALL.into_iter().find(|k| k.as_str() == other),
+    };
+    let Some(kind) = kind else {
+        return Err(ValidationErrors::single(
+            "event",
+            format!(
+                "'{}' is not one of confirm, check_in, room, check_out, complete, cancel, no_show",
+                input.event.chars().take(40).collect::<String>()
+            ),
+        )
+        .into());
+    };
+    Ok(match kind {
+        EventKind::Confirm => AppointmentEvent::Confirm,
+        EventKind::CheckIn => AppointmentEvent::CheckIn,
+        EventKind::Room => AppointmentEvent::Room,
+        EventKind::CheckOut => AppointmentEvent::CheckOut,
+        EventKind::Complete => AppointmentEvent::Complete,
+        EventKind::NoShow => AppointmentEvent::NoShow,
+        EventKind::Cancel => AppointmentEvent::Cancel(CancellationInput { reason: input.reason.clone(), by: input.by.clone() }.validate()?),
+        EventKind::Reschedule => {
+            return Err(ValidationErrors::single("event", "to reschedule, book the new time and cancel this appointment").into());
+        }
+    })
+}
