@@ -537,6 +537,23 @@ fn choose_type<'a>(types: &'a [AppointmentType], text: &str) -> std::result::Res
     )
 }
 
+impl App {
+    /// The practice's appointment types, by name (a practice list every role may read).
+    pub async fn list_appointment_types(&self, actor: &Actor) -> Result<Vec<crate::views::AppointmentTypeView>> {
+        self.authorize(actor, Action::ReadPracticeLists, None).await?;
+        let mut conn = self.store.pool().acquire().await.map_err(StoreError::from)?;
+        let types = store::list_appointment_types(&mut conn, &actor.practice_id).await?;
+        Ok(types
+            .into_iter()
+            .map(|t| crate::views::AppointmentTypeView {
+                id: t.appointment_type.id,
+                name: t.appointment_type.name,
+                duration_minutes: t.appointment_type.duration_minutes,
+            })
+            .collect())
+    }
+}
+
 async fn load_types(conn: &mut Connection, practice_id: &str) -> std::result::Result<Vec<AppointmentType>, StoreError> {
     store::list_appointment_types(conn, practice_id).await?.into_iter().map(appointment_type_of).collect()
 }

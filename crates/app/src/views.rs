@@ -347,3 +347,11 @@ pub struct SlotView {
     pub provider_id: String,
     pub location_id: String,
 }
+
+/// An appointment type, for choosing one.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AppointmentTypeView {
+    pub id: String,
+    pub name: String,
+    pub duration_minutes: i64,
+}

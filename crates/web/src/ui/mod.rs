@@ -3,6 +3,7 @@
 
 mod admin;
 mod patients;
+mod schedule;
 mod session;
 
 use crate::AppState;
@@ -36,7 +37,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/users", post(admin::add_user))
         .route("/admin/users/{id}/{change}", post(admin::set_disabled))
         .route("/admin/audit", get(admin::audit))
-        .route("/schedule", get(not_built))
+        .route("/schedule", get(schedule::day))
+        .route("/schedule/book", post(schedule::book))
         .route("/messages", get(not_built))
         .route("/mail", get(not_built))
         .route("/billing", get(not_built))
@@ -75,7 +77,7 @@ const AREAS: [(&str, &str, bool, &str); 11] = [
     (
         "/schedule",
         "Schedule",
-        false,
+        true,
         "Providers' calendars: templates of working hours, booking without double-booking, check-in and check-out, reminders.",
     ),
     (
@@ -115,6 +117,7 @@ impl Layout {
                 .iter()
                 .filter(|(href, ..)| !href.starts_with("/admin") || role == Role::Admin)
                 .filter(|(href, ..)| *href != "/patients" || role.may(Action::SearchPatients))
+                .filter(|(href, ..)| *href != "/schedule" || role.may(Action::ReadAppointments))
                 .map(|(href, label, built, _)| NavItem { href, label, built: *built, active: *href == active })
                 .collect(),
             notice: None,

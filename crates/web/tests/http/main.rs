@@ -10,3 +10,4 @@ mod api_docs;
 mod api_patients;
 mod harness;
 mod pages;
+mod schedule_pages;

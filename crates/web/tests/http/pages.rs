@@ -282,6 +282,7 @@ async fn the_bookkeeper_sees_no_patients_and_every_area_not_built_says_so() {
     let navigation = nav(&today.text()).to_string();
     assert!(!navigation.contains("href=\"/patients\""), "Patients link for the bookkeeper: {navigation}");
     assert!(!navigation.contains("href=\"/admin\""), "Admin link for the bookkeeper: {navigation}");
+    assert!(!navigation.contains("href=\"/schedule\""), "Schedule link for the bookkeeper: {navigation}");
     assert!(navigation.contains("href=\"/books\""), "{navigation}");
     assert!(!today.text().contains("Underhill"), "the bookkeeper's Today shows patients");
 
@@ -295,7 +296,10 @@ async fn the_bookkeeper_sees_no_patients_and_every_area_not_built_says_so() {
     let reply = server.get(&browser, "/admin").await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
 
-    for area in ["/schedule", "/messages", "/mail", "/billing", "/books", "/letters", "/files"] {
+    // The schedule is built now, and not the bookkeeper's: refused, and not in the navigation.
+    let reply = server.get(&browser, "/schedule").await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.text());
+    for area in ["/messages", "/mail", "/billing", "/books", "/letters", "/files"] {
         let reply = server.get(&browser, area).await;
         assert_eq!(reply.status, StatusCode::OK, "{area}: {}", reply.text());
         let html = reply.text();
