@@ -358,25 +358,21 @@ impl App {
         let mut generator = Generator::new(seed, today);
         let now = self.now_text();
         let mut tx = self.store.begin().await?;
-        let existing = practice::list(&mut tx).await?;
-        let practice_id = match existing.first() {
-            Some(p) => p.id.clone(),
-            None => {
-                let p = PracticeRow {
-                    id: new_id(),
-                    name: practice_name.to_string(),
-                    timezone: "America/New_York".into(),
-                    phone: Some("5184620100".into()),
-                    address_line1: Some("220 Washington Ave".into()),
-                    city: Some("Albany".into()),
-                    state: Some("NY".into()),
-                    postal_code: Some("12203".into()),
-                    created_at: now.clone(),
-                };
-                practice::insert(&mut tx, &p).await?;
-                p.id
-            }
-        };
+        let practice_id = crate::practice::first_practice_or_insert(
+            &mut tx,
+            PracticeRow {
+                id: new_id(),
+                name: practice_name.to_string(),
+                timezone: crate::practice::DEFAULT_TIMEZONE.into(),
+                phone: Some("5184620100".into()),
+                address_line1: Some("220 Washington Ave".into()),
+                city: Some("Albany".into()),
+                state: Some("NY".into()),
+                postal_code: Some("12203".into()),
+                created_at: now.clone(),
+            },
+        )
+        .await?;
         let mut payers = practice::list_payers(&mut tx, &practice_id).await?;
         if payers.is_empty() {
             for (name, code, indicator) in DEMO_PAYERS {

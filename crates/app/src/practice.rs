@@ -28,25 +28,21 @@ impl App {
         let generated = admin_password.is_none().then(generated_password);
         let password = admin_password.map(str::to_string).or(generated.clone()).unwrap_or_default();
         let now = self.now_text();
-        let existing = practice::list(&mut tx).await?;
-        let practice_id = match existing.first() {
-            Some(p) => p.id.clone(),
-            None => {
-                let p = PracticeRow {
-                    id: new_id(),
-                    name: practice_name.to_string(),
-                    timezone: "America/New_York".into(),
-                    phone: None,
-                    address_line1: None,
-                    city: None,
-                    state: None,
-                    postal_code: None,
-                    created_at: now.clone(),
-                };
-                practice::insert(&mut tx, &p).await?;
-                p.id
-            }
-        };
+        let practice_id = first_practice_or_insert(
+            &mut tx,
+            PracticeRow {
+                id: new_id(),
+                name: practice_name.to_string(),
+                timezone: DEFAULT_TIMEZONE.into(),
+                phone: None,
+                address_line1: None,
+                city: None,
+                state: None,
+                postal_code: None,
+                created_at: now.clone(),
+            },
+        )
+        .await?;
         let admin = crate::auth::new_user_row(&practice_id, "admin", "Office manager", "admin", &password, &now)?;
         users::insert(&mut tx, &admin).await?;
         medoffice_store::audit::append(
@@ -101,6 +97,19 @@ impl App {
             })
             .collect())
     }
+}
+
+/// The time zone of a new practice until the office manager sets its own.
+pub(crate) const DEFAULT_TIMEZONE: &str = "America/New_York";
+
+/// The id of the database's first practice, inserting `new` when there is none: one practice per
+/// database is the common case, and set-up and generated data must both find or make it.
+pub(crate) async fn first_practice_or_insert(conn: &mut medoffice_store::Connection, new: PracticeRow) -> Result<String> {
+    if let Some(existing) = practice::list(conn).await?.into_iter().next() {
+        return Ok(existing.id);
+    }
+    practice::insert(conn, &new).await?;
+    Ok(new.id)
 }
 
 /// A random password of 20 characters from an alphabet without look-alikes.

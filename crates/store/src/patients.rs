@@ -195,15 +195,6 @@ pub async fn get(conn: &mut AnyConnection, practice_id: &str, id: &str) -> Resul
         .ok_or(StoreError::NotFound("patient"))
 }
 
-pub async fn get_by_mrn(conn: &mut AnyConnection, practice_id: &str, mrn: &str) -> Result<PatientRow> {
-    sqlx::query_as("SELECT * FROM patient WHERE practice_id = $1 AND mrn = $2")
-        .bind(practice_id)
-        .bind(mrn)
-        .fetch_optional(conn)
-        .await?
-        .ok_or(StoreError::NotFound("patient"))
-}
-
 pub async fn count(conn: &mut AnyConnection, practice_id: &str) -> Result<i64> {
     let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM patient WHERE practice_id = $1 AND merged_into IS NULL")
         .bind(practice_id)

@@ -48,15 +48,6 @@ pub async fn get(conn: &mut AnyConnection, practice_id: &str, id: &str) -> Resul
         .ok_or(StoreError::NotFound("user"))
 }
 
-pub async fn get_by_username(conn: &mut AnyConnection, practice_id: &str, username: &str) -> Result<UserRow> {
-    sqlx::query_as("SELECT * FROM app_user WHERE practice_id = $1 AND username = $2")
-        .bind(practice_id)
-        .bind(username)
-        .fetch_optional(conn)
-        .await?
-        .ok_or(StoreError::NotFound("user"))
-}
-
 pub async fn list(conn: &mut AnyConnection, practice_id: &str) -> Result<Vec<UserRow>> {
     Ok(sqlx::query_as("SELECT * FROM app_user WHERE practice_id = $1 ORDER BY username LIMIT 1000")
         .bind(practice_id)
