@@ -73,7 +73,7 @@ fn split_credential(value: &str, prefix: &str, sep: char) -> Option<(String, Str
 }
 
 impl App {
-    async fn actor_for(&self, conn: &mut medoffice_store::Connection, user: &UserRow, ip: Option<String>) -> Result<Actor> {
+    pub(crate) async fn actor_for(&self, conn: &mut medoffice_store::Connection, user: &UserRow, ip: Option<String>) -> Result<Actor> {
         let practice = medoffice_store::practice::get(conn, &user.practice_id).await?;
         let role: Role = user.role.parse().map_err(AppError::Internal)?;
         Ok(Actor {

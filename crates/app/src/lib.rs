@@ -4,13 +4,22 @@
 
 pub mod audit;
 pub mod auth;
+pub mod calendar_feeds;
 pub mod demo;
 mod error;
+pub mod front_desk;
 pub mod generate;
+pub mod mailer;
 pub mod patients;
 pub mod practice;
+pub mod recalls;
+pub mod reminders;
+pub mod rescheduling;
+pub mod schedule_setup;
+pub mod schedule_views;
 pub mod scheduling;
 pub mod views;
+pub mod waitlist;
 
 pub use error::AppError;
 pub use medoffice_store::Store;

@@ -39,7 +39,7 @@ pub const MAX_NOTES_CHARS: usize = 500;
 pub const MAX_OPEN_SLOTS: usize = 50;
 /// How many times a booking is tried when the database reports a transient failure (deadlock,
 /// busy): the retry meets the winner's committed row and answers a clean conflict.
-const BOOKING_ATTEMPTS: usize = 3;
+pub(crate) const BOOKING_ATTEMPTS: usize = 3;
 
 /// A booking as sent by a client or a form: text as typed.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -55,6 +55,26 @@ pub struct NewAppointment {
     /// A type's id or name; blank for the practice's standard visit ("Office visit").
     pub appointment_type: String,
     pub notes: String,
+    /// Book on top of another appointment where the template allows it (roles with
+    /// `OverbookAppointments` only). Without it, a taken time is a conflict even there.
+    pub overbook: bool,
+}
+
+/// One booking as the shared booking code takes it (see `App::insert_booking`).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct BookingRequest<'a> {
+    /// A preassigned id (a reschedule links the old appointment to it first); `None` for a new one.
+    pub id: Option<&'a str>,
+    pub patient_id: &'a str,
+    pub provider_id: &'a str,
+    pub start: NaiveDateTime,
+    pub end: Option<NaiveDateTime>,
+    /// A type's id or name; blank for the standard visit.
+    pub type_text: &'a str,
+    pub notes: Option<&'a str>,
+    pub overbook: bool,
+    pub series_id: Option<&'a str>,
+    pub rescheduled_from: Option<&'a str>,
 }
 
 /// A step in an appointment's life as sent: `confirm`, `check_in` (or `arrive`), `room`,
@@ -90,6 +110,9 @@ impl App {
     pub async fn book_appointment(&self, actor: &Actor, input: &NewAppointment) -> Result<AppointmentView> {
         let patient_hint = Some(input.patient_id.trim()).filter(|p| !p.is_empty() && p.len() <= 64);
         self.authorize(actor, Action::BookAppointments, patient_hint).await?;
+        if input.overbook {
+            self.authorize(actor, Action::OverbookAppointments, patient_hint).await?;
+        }
         let tz = actor.timezone;
         let mut e = ValidationErrors::new();
         let patient_id = e.check("patient_id", required_id(&input.patient_id, "choose the patient"));
@@ -121,7 +144,7 @@ impl App {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match self.try_book(actor, &patient_id, &provider_id, start, end, &input.appointment_type, notes.as_deref()).await {
+            match self.try_book(actor, &patient_id, &provider_id, start, end, input, notes.as_deref()).await {
                 Err(Attempt::Transient(_)) if attempt < BOOKING_ATTEMPTS => continue,
                 Err(Attempt::Transient(e)) => return Err(booking_store_error(e)),
                 Err(Attempt::Failed(e)) => return Err(e),
@@ -138,24 +161,49 @@ impl App {
         provider_id: &str,
         start: NaiveDateTime,
         end: Option<NaiveDateTime>,
-        type_text: &str,
+        input: &NewAppointment,
         notes: Option<&str>,
     ) -> std::result::Result<AppointmentView, Attempt> {
-        let practice_id = actor.practice_id.as_str();
         let mut tx = self.store.begin().await.map_err(Attempt::store)?;
+        let request = BookingRequest {
+            patient_id,
+            provider_id,
+            start,
+            end,
+            type_text: &input.appointment_type,
+            notes,
+            overbook: input.overbook,
+            ..Default::default()
+        };
+        let (row, types) = self.insert_booking(&mut tx, actor, &request).await?;
+        tx.commit().await.map_err(|e| Attempt::store(StoreError::from(e)))?;
+        Ok(appointment_view(&row, &types, tz_of(actor)))
+    }
+
+    /// Checks one booking against the provider's calendar, the holidays and the appointments
+    /// already booked (all read in `tx`), then writes it, its first history event and the audit
+    /// record in `tx`. Shared by a plain booking, a reschedule, a recurring series and the
+    /// follow-up booked at check-out, so they all follow the same rules.
+    pub(crate) async fn insert_booking(
+        &self,
+        tx: &mut Connection,
+        actor: &Actor,
+        req: &BookingRequest<'_>,
+    ) -> std::result::Result<(AppointmentRow, Vec<AppointmentType>), Attempt> {
+        let practice_id = actor.practice_id.as_str();
         let mut e = ValidationErrors::new();
-        match medoffice_store::patients::get(&mut tx, practice_id, patient_id).await {
+        match medoffice_store::patients::get(tx, practice_id, req.patient_id).await {
             Ok(p) if p.merged_into.is_some() => e.add("patient_id", "this record was merged into another patient; book that one"),
             Ok(_) => {}
             Err(StoreError::NotFound(_)) => e.add("patient_id", "no such patient"),
             Err(other) => return Err(Attempt::store(other)),
         }
-        let providers = medoffice_store::practice::list_providers(&mut tx, practice_id).await.map_err(Attempt::store)?;
-        if !providers.iter().any(|p| p.id == provider_id) {
+        let providers = medoffice_store::practice::list_providers(tx, practice_id).await.map_err(Attempt::store)?;
+        if !providers.iter().any(|p| p.id == req.provider_id) {
             e.add("provider_id", "no such provider");
         }
-        let types = load_types(&mut tx, practice_id).await.map_err(Attempt::store)?;
-        let appointment_type = match choose_type(&types, type_text) {
+        let types = load_types(tx, practice_id).await.map_err(Attempt::store)?;
+        let appointment_type = match choose_type(&types, req.type_text) {
             Ok(t) => Some(t.clone()),
             Err(message) => {
                 e.add("appointment_type", message);
@@ -165,30 +213,38 @@ impl App {
         let (Some(appointment_type), true) = (appointment_type, e.is_empty()) else {
             return Err(Attempt::Failed(e.into()));
         };
+        let end = req.end;
         let interval = match end {
-            Some(end) => Interval::new(start, end),
-            None => {
-                Interval::starting_at(start, appointment_type.duration().minutes()).ok_or_else(|| "the time is out of range".to_string())
-            }
+            Some(end) => Interval::new(req.start, end),
+            None => Interval::starting_at(req.start, appointment_type.duration().minutes())
+                .ok_or_else(|| "the time is out of range".to_string()),
         };
         let interval =
             interval.map_err(|m| Attempt::Failed(ValidationErrors::single(if end.is_some() { "end" } else { "start" }, m).into()))?;
         if interval.length_minutes() > 480 {
             return Err(Attempt::Failed(ValidationErrors::single("end", "an appointment lasts at most 8 hours").into()));
         }
-        let provider = ProviderId::new(provider_id);
-        let first = interval.start().date();
-        let last = interval.end().date();
-        let schedule = load_schedule(&mut tx, practice_id, &provider, first, last).await.map_err(Attempt::store)?;
+        let provider = ProviderId::new(req.provider_id);
+        let schedule =
+            load_schedule(tx, practice_id, &provider, interval.start().date(), interval.end().date()).await.map_err(Attempt::store)?;
         let proposed = ProposedBooking { provider: provider.clone(), interval, replaces: None };
         let placement = check_placement(&proposed, &appointment_type, &schedule).map_err(|u| Attempt::Failed(unbookable(u)))?;
-        let id = new_id();
+        if let BookingFit::Overbook { overlapping } = &placement.fit
+            && !req.overbook
+        {
+            let first = overlapping.first().map(|a| a.as_str()).unwrap_or_default();
+            return Err(Attempt::Failed(AppError::Conflict(format!(
+                "that time is taken (appointment {first}); the template allows an overbook here, which the provider or the \
+                 office manager may book on purpose"
+            ))));
+        }
+        let id = req.id.map(str::to_string).unwrap_or_else(new_id);
         let now = self.now_text();
         let row = AppointmentRow {
             practice_id: practice_id.to_string(),
             id: id.clone(),
-            patient_id: patient_id.to_string(),
-            provider_id: provider_id.to_string(),
+            patient_id: req.patient_id.to_string(),
+            provider_id: req.provider_id.to_string(),
             location_id: placement.location.as_str().to_string(),
             appointment_type_id: appointment_type.id.as_str().to_string(),
             start_at: local_text(interval.start()),
@@ -200,21 +256,26 @@ impl App {
             cancel_reason: None,
             cancelled_by: None,
             rescheduled_to: None,
-            notes: notes.map(str::to_string),
+            notes: req.notes.map(str::to_string),
             version: 1,
             created_at: now.clone(),
             updated_at: now.clone(),
+            series_id: req.series_id.map(str::to_string),
+            rescheduled_from: req.rescheduled_from.map(str::to_string),
+            room_id: None,
         };
-        store::insert_appointment(&mut tx, &row).await.map_err(Attempt::store)?;
+        store::insert_appointment(tx, &row).await.map_err(Attempt::store)?;
         let detail = serde_json::json!({
             "event": "book",
             "appointment_type_id": appointment_type.id.as_str(),
             "start": row.start_at,
             "end": row.end_at,
             "overbook": row.overbook == 1,
+            "series_id": row.series_id,
+            "rescheduled_from": row.rescheduled_from,
         });
         store::append_appointment_event(
-            &mut tx,
+            tx,
             &AppointmentEventRow {
                 practice_id: practice_id.to_string(),
                 appointment_id: id.clone(),
@@ -229,20 +290,25 @@ impl App {
         .await
         .map_err(Attempt::store)?;
         self.audit(
-            &mut tx,
+            tx,
             actor,
             AuditNote {
                 action: "appointment.create",
-                patient_id: Some(patient_id),
+                patient_id: Some(req.patient_id),
                 record_type: "appointment",
                 record_id: Some(&id),
-                detail: format!("{} {} with provider {provider_id}", row.start_at, appointment_type.data.name),
+                detail: format!(
+                    "{} {} with provider {}{}",
+                    row.start_at,
+                    appointment_type.data.name,
+                    req.provider_id,
+                    if row.overbook == 1 { " (overbook)" } else { "" }
+                ),
             },
         )
         .await
         .map_err(Attempt::Failed)?;
-        tx.commit().await.map_err(|e| Attempt::store(StoreError::from(e)))?;
-        Ok(appointment_view(&row, &types, tz_of(actor)))
+        Ok((row, types))
     }
 
     /// The appointments of one date (`YYYY-MM-DD`), of one provider or of every provider, by start
@@ -408,6 +474,7 @@ impl App {
             },
         )
         .await?;
+        self.offer_freed_slot(&mut tx, actor, &after).await?;
         let types = load_types(&mut tx, practice_id).await?;
         tx.commit().await?;
         Ok(appointment_view(&after, &types, tz_of(actor)))
@@ -415,20 +482,27 @@ impl App {
 }
 
 /// Why a booking attempt ended without a booking.
-enum Attempt {
+pub(crate) enum Attempt {
     /// Worth running the whole transaction again.
     Transient(StoreError),
     Failed(AppError),
 }
 
 impl Attempt {
-    fn store(e: StoreError) -> Attempt {
+    pub(crate) fn into_app_error(self) -> AppError {
+        match self {
+            Attempt::Transient(e) => booking_store_error(e),
+            Attempt::Failed(e) => e,
+        }
+    }
+
+    pub(crate) fn store(e: StoreError) -> Attempt {
         if store::is_transient(&e) { Attempt::Transient(e) } else { Attempt::Failed(booking_store_error(e)) }
     }
 }
 
 /// The store's refusals in a booking's words: the database's no-overlap rule is a conflict.
-fn booking_store_error(e: StoreError) -> AppError {
+pub(crate) fn booking_store_error(e: StoreError) -> AppError {
     match e {
         StoreError::Conflict(c) if c == NO_OVERLAP || c.contains(NO_OVERLAP) => AppError::from(StoreError::Conflict(NO_OVERLAP.into())),
         other => AppError::from(other),
@@ -437,7 +511,7 @@ fn booking_store_error(e: StoreError) -> AppError {
 
 /// A domain refusal: another appointment in the way is a conflict (409), anything else a
 /// validation error naming the field to change.
-fn unbookable(u: Unbookable) -> AppError {
+pub(crate) fn unbookable(u: Unbookable) -> AppError {
     match u {
         Unbookable::Conflict(c) => AppError::Conflict(format!("that time is taken: {c}; choose another")),
         Unbookable::TypeNotOffered | Unbookable::TypeNotAllowedHere => ValidationErrors::single("appointment_type", u.to_string()).into(),
@@ -445,7 +519,7 @@ fn unbookable(u: Unbookable) -> AppError {
     }
 }
 
-fn required_id(text: &str, missing: &str) -> std::result::Result<String, String> {
+pub(crate) fn required_id(text: &str, missing: &str) -> std::result::Result<String, String> {
     if text.trim().is_empty() {
         return Err(missing.to_string());
     }
@@ -458,7 +532,7 @@ fn tz_of(actor: &Actor) -> Tz {
 
 /// An instant as sent: RFC 3339 with an offset, or the practice's local `YYYY-MM-DDTHH:MM`
 /// (seconds allowed when zero). Answers the practice's local time, on the whole minute.
-fn parse_instant(text: &str, tz: Tz) -> std::result::Result<NaiveDateTime, String> {
+pub(crate) fn parse_instant(text: &str, tz: Tz) -> std::result::Result<NaiveDateTime, String> {
     let text = text.trim();
     if text.is_empty() {
         return Err("give a date and time, e.g. 2026-06-16T09:00:00-04:00".into());
@@ -483,7 +557,7 @@ fn parse_instant(text: &str, tz: Tz) -> std::result::Result<NaiveDateTime, Strin
 }
 
 /// A local time as RFC 3339 with the practice's offset on that date.
-fn rfc3339(local: NaiveDateTime, tz: Tz) -> String {
+pub(crate) fn rfc3339(local: NaiveDateTime, tz: Tz) -> String {
     match tz.from_local_datetime(&local).earliest() {
         Some(at) => at.to_rfc3339(),
         // A time the clocks skipped (never booked through this module): show it as UTC.
@@ -491,7 +565,7 @@ fn rfc3339(local: NaiveDateTime, tz: Tz) -> String {
     }
 }
 
-fn appointment_view(row: &AppointmentRow, types: &[AppointmentType], tz: Tz) -> AppointmentView {
+pub(crate) fn appointment_view(row: &AppointmentRow, types: &[AppointmentType], tz: Tz) -> AppointmentView {
     let local = |text: &str| match NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M") {
         Ok(at) => rfc3339(at, tz),
         Err(_) => text.to_string(),
@@ -520,7 +594,7 @@ fn appointment_view(row: &AppointmentRow, types: &[AppointmentType], tz: Tz) -> 
 
 /// The type named by id or (case-insensitive) name; blank for the standard visit: the first type
 /// named "Office visit", else the first type.
-fn choose_type<'a>(types: &'a [AppointmentType], text: &str) -> std::result::Result<&'a AppointmentType, String> {
+pub(crate) fn choose_type<'a>(types: &'a [AppointmentType], text: &str) -> std::result::Result<&'a AppointmentType, String> {
     let text = text.trim();
     if text.is_empty() {
         return types
@@ -554,7 +628,7 @@ impl App {
     }
 }
 
-async fn load_types(conn: &mut Connection, practice_id: &str) -> std::result::Result<Vec<AppointmentType>, StoreError> {
+pub(crate) async fn load_types(conn: &mut Connection, practice_id: &str) -> std::result::Result<Vec<AppointmentType>, StoreError> {
     store::list_appointment_types(conn, practice_id).await?.into_iter().map(appointment_type_of).collect()
 }
 
@@ -578,29 +652,49 @@ fn appointment_type_of(t: AppointmentTypeWithProviders) -> std::result::Result<A
 
 /// Everything the booking rules need about one provider from `first` to `last`: the calendar,
 /// the holidays and the appointments (any status) touching those dates.
-async fn load_schedule(
+pub(crate) async fn load_schedule(
     conn: &mut Connection,
     practice_id: &str,
     provider: &ProviderId,
     first: NaiveDate,
     last: NaiveDate,
 ) -> std::result::Result<Schedule, StoreError> {
-    let template = store::list_template_entries(conn, practice_id, provider.as_str()).await?;
-    let exceptions = store::list_exceptions(conn, practice_id, provider.as_str(), first, last).await?;
+    load_schedules(conn, practice_id, std::slice::from_ref(provider), first, last).await
+}
+
+/// The same for several providers at once (an "any provider" slot search).
+pub(crate) async fn load_schedules(
+    conn: &mut Connection,
+    practice_id: &str,
+    providers: &[ProviderId],
+    first: NaiveDate,
+    last: NaiveDate,
+) -> std::result::Result<Schedule, StoreError> {
     let holidays = store::list_holidays(conn, practice_id, first, last).await?;
     let after_last = last.checked_add_days(Days::new(1)).unwrap_or(last);
-    let rows = store::list_appointments(
-        conn,
-        practice_id,
-        provider.as_str(),
-        minute_of(first.and_time(NaiveTime::MIN)),
-        minute_of(after_last.and_time(NaiveTime::MIN)),
-    )
-    .await?;
-    let template: Vec<TemplateEntry> = template.iter().map(template_entry_of).collect::<std::result::Result<_, _>>()?;
-    let exceptions: Vec<DayException> = exceptions.iter().map(exception_of).collect::<std::result::Result<_, _>>()?;
-    let calendar = ProviderCalendar::new(provider.clone(), template, exceptions)
-        .map_err(|e| StoreError::Corrupt(format!("the calendar of provider {provider}: {e}")))?;
+    let mut calendars = Vec::with_capacity(providers.len());
+    let mut appointments = Vec::new();
+    for provider in providers {
+        let template = store::list_template_entries(conn, practice_id, provider.as_str()).await?;
+        let exceptions = store::list_exceptions(conn, practice_id, provider.as_str(), first, last).await?;
+        let rows = store::list_appointments(
+            conn,
+            practice_id,
+            provider.as_str(),
+            minute_of(first.and_time(NaiveTime::MIN)),
+            minute_of(after_last.and_time(NaiveTime::MIN)),
+        )
+        .await?;
+        let template: Vec<TemplateEntry> = template.iter().map(template_entry_of).collect::<std::result::Result<_, _>>()?;
+        let exceptions: Vec<DayException> = exceptions.iter().map(exception_of).collect::<std::result::Result<_, _>>()?;
+        calendars.push(
+            ProviderCalendar::new(provider.clone(), template, exceptions)
+                .map_err(|e| StoreError::Corrupt(format!("the calendar of provider {provider}: {e}")))?,
+        );
+        for row in &rows {
+            appointments.push(row.booked()?);
+        }
+    }
     let holidays = holidays
         .into_iter()
         .map(|h| {
@@ -609,8 +703,7 @@ async fn load_schedule(
                 .map_err(|e| StoreError::Corrupt(format!("holiday {}: {e}", h.date)))
         })
         .collect::<std::result::Result<Vec<_>, _>>()?;
-    let appointments = rows.iter().map(AppointmentRow::booked).collect::<std::result::Result<Vec<_>, _>>()?;
-    Ok(Schedule { calendars: vec![calendar], holidays, appointments })
+    Ok(Schedule { calendars, holidays, appointments })
 }
 
 fn minutes_range(start: i64, end: i64) -> std::result::Result<TimeRange, String> {

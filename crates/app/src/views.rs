@@ -355,3 +355,261 @@ pub struct AppointmentTypeView {
     pub name: String,
     pub duration_minutes: i64,
 }
+
+// ---------------------------------------------------------------------------------------------
+// Schedule set-up (app::schedule_setup)
+// ---------------------------------------------------------------------------------------------
+
+/// A room of a location.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RoomView {
+    pub id: String,
+    pub location_id: String,
+    pub name: String,
+    /// Deactivated rooms are kept (appointments may point at them) but no longer offered.
+    pub active: bool,
+}
+
+/// A location (office) of the practice with its rooms.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LocationView {
+    pub id: String,
+    pub name: String,
+    /// `(555) 201-3344`, if on file.
+    pub phone: Option<String>,
+    pub address: Option<AddressView>,
+    /// Active rooms first, each group by name.
+    pub rooms: Vec<RoomView>,
+}
+
+/// An appointment type with everything the set-up page edits.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AppointmentTypeDetailView {
+    pub id: String,
+    pub name: String,
+    /// The default length, 5 to 480 minutes.
+    pub duration_minutes: i64,
+    /// `#rrggbb`.
+    pub colour: String,
+    /// `new`, `established` or `any`.
+    pub patient_kind: String,
+    /// The providers who offer it.
+    pub provider_ids: Vec<String>,
+}
+
+/// One line of a provider's weekly template.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TemplateEntryView {
+    pub id: String,
+    pub provider_id: String,
+    pub location_id: String,
+    pub location_name: String,
+    /// `monday`...`sunday`.
+    pub weekday: String,
+    /// Local time `HH:MM`.
+    pub start: String,
+    /// Local time `HH:MM`, not included.
+    pub end: String,
+    /// `working` or `block`.
+    pub kind: String,
+    /// Why a block is blocked (`Lunch`); none for working hours.
+    pub reason: Option<String>,
+    /// For working hours: the only types bookable there; empty means every type.
+    pub appointment_type_ids: Vec<String>,
+    /// Their names, in the same order.
+    pub appointment_type_names: Vec<String>,
+    /// For working hours: whether appointments may overlap there on purpose.
+    pub allow_overbook: bool,
+}
+
+/// A provider's weekly template, Monday first, by start time.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProviderTemplateView {
+    pub provider_id: String,
+    pub provider_name: String,
+    pub entries: Vec<TemplateEntryView>,
+}
+
+/// A range of hours of one day, local `HH:MM`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HoursView {
+    pub start: String,
+    pub end: String,
+}
+
+/// A change to one provider's schedule on one date.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DayExceptionView {
+    pub id: String,
+    pub provider_id: String,
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// `closed`, `replace_hours` or `extra_hours`.
+    pub kind: String,
+    pub location_id: Option<String>,
+    pub location_name: Option<String>,
+    pub hours: Vec<HoursView>,
+    pub note: Option<String>,
+}
+
+/// A day the whole practice is closed.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HolidayView {
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    pub name: String,
+}
+
+/// A booked appointment that a set-up change left outside the provider's hours. It was neither
+/// moved nor cancelled: someone has to call the patient.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StrandedAppointmentView {
+    pub appointment_id: String,
+    pub patient_id: String,
+    pub provider_id: String,
+    /// RFC 3339 with the practice's offset.
+    pub start: String,
+    pub end: String,
+    /// `YYYY-MM-DD`, local.
+    pub date: String,
+    /// `09:00–09:20`, local.
+    pub time_range: String,
+    pub appointment_type_name: String,
+    pub status: String,
+    /// Why the time is no longer bookable, e.g. "the time is outside the provider's working hours".
+    pub reason: String,
+}
+
+/// What a change of a provider's template did: the template as it now is, and the future
+/// appointments (within a year) that now fall outside it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TemplateChangeView {
+    pub template: ProviderTemplateView,
+    pub outside_hours: Vec<StrandedAppointmentView>,
+}
+
+/// An exception as added or removed, and the appointments of its date now outside the hours.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ExceptionChangeView {
+    pub exception: DayExceptionView,
+    pub outside_hours: Vec<StrandedAppointmentView>,
+}
+
+/// A holiday as added, and the appointments already booked on it (every provider's).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HolidayChangeView {
+    pub holiday: HolidayView,
+    pub outside_hours: Vec<StrandedAppointmentView>,
+}
+
+/// A patient on the waitlist: what they want, when they can come, and the freed slots offered.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WaitlistEntryView {
+    pub id: String,
+    pub patient: PatientSummary,
+    /// `None` for any provider.
+    pub provider_id: Option<String>,
+    /// The provider's name, or "Any provider".
+    pub provider_name: String,
+    /// The appointment type's id.
+    pub appointment_type: String,
+    pub appointment_type_name: String,
+    pub duration_minutes: i64,
+    /// `YYYY-MM-DD`, inclusive.
+    pub earliest_date: String,
+    pub latest_date: String,
+    /// `any`, `morning` (starting before 12:00) or `afternoon`.
+    pub part_of_day: String,
+    pub note: Option<String>,
+    /// `waiting`, `offered`, `booked` or `removed`.
+    pub status: String,
+    pub booked_appointment_id: Option<String>,
+    /// Who added the entry (display name) and when (RFC 3339 with the practice's offset).
+    pub added_by: String,
+    pub added_at: String,
+    /// The open offers, soonest first.
+    pub offers: Vec<WaitlistOfferView>,
+}
+
+/// A freed slot offered to a waitlist entry.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WaitlistOfferView {
+    pub id: String,
+    pub entry_id: String,
+    pub provider_id: String,
+    pub provider_name: String,
+    pub location_id: String,
+    /// RFC 3339 with the practice's offset.
+    pub start: String,
+    pub end: String,
+    /// `open`, `booked`, `declined` or `withdrawn`.
+    pub status: String,
+    /// The slot has been taken since it was offered, or has passed: it can no longer be booked.
+    pub gone: bool,
+    /// RFC 3339 with the practice's offset.
+    pub offered_at: String,
+}
+
+/// A recall: "see this patient again" by a date, for a reason.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RecallView {
+    pub id: String,
+    pub patient: PatientSummary,
+    pub provider_id: Option<String>,
+    pub provider_name: Option<String>,
+    pub reason: String,
+    /// `YYYY-MM-DD`.
+    pub due_date: String,
+    /// What it is now: `pending` (due, nobody reached out yet), `contacted`, `booked` (the patient
+    /// has an appointment booked since the recall was made) or `closed`.
+    pub status: String,
+    /// Due before today and neither booked nor closed.
+    pub overdue: bool,
+    /// The start of the earliest appointment booked since the recall was made (RFC 3339).
+    pub booked_start: Option<String>,
+    pub close_reason: Option<String>,
+    pub closed_at: Option<String>,
+    pub closed_by: Option<String>,
+    pub notes: Option<String>,
+    /// Who made the recall (display name) and when (RFC 3339 with the practice's offset).
+    pub created_by: String,
+    pub created_at: String,
+    /// The calls, letters and e-mails, oldest first (on a single recall; empty in lists).
+    pub contacts: Vec<RecallContactView>,
+}
+
+/// One attempt to reach a patient about a recall.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RecallContactView {
+    pub seq: i64,
+    /// RFC 3339 with the practice's offset.
+    pub at: String,
+    /// Who (display name).
+    pub by: String,
+    /// `phone`, `letter` or `email`.
+    pub method: String,
+    /// `reached`, `left_message`, `no_answer`, `wrong_number` (calls) or `sent`.
+    pub outcome: String,
+    pub note: Option<String>,
+}
+
+/// What a printed recall letter says.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RecallLetterView {
+    pub recall_id: String,
+    pub practice_name: String,
+    /// The practice's address, one line each.
+    pub practice_address: Vec<String>,
+    pub practice_phone: Option<String>,
+    pub patient_id: String,
+    /// "Ada Quillfeather".
+    pub patient_name: String,
+    /// The patient's address, one line each (empty when none is on file).
+    pub patient_address: Vec<String>,
+    pub reason: String,
+    /// `YYYY-MM-DD`.
+    pub due_date: String,
+    pub provider_name: Option<String>,
+    /// Today, `YYYY-MM-DD`.
+    pub letter_date: String,
+}

@@ -82,6 +82,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Appointment reminders.
+    Reminders {
+        #[command(subcommand)]
+        command: RemindersCommand,
+    },
     /// Claims (X12 837P). Not built yet.
     Claims {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
@@ -135,6 +140,17 @@ enum TokenCommand {
         /// What the token is for.
         #[arg(long, default_value = "command line")]
         label: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum RemindersCommand {
+    /// Send the reminder e-mails due (and put phone patients on the day's call list), for every
+    /// practice in the database: exit 0 when every e-mail was accepted, 1 when any failed.
+    Send {
+        /// The day to send for, YYYY-MM-DD (default: today in the practice's time zone).
+        #[arg(long)]
+        date: Option<String>,
     },
 }
 
@@ -263,6 +279,20 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 Ok(())
             } else {
                 Err(Failure { code: 1, message: report.broken.unwrap_or_else(|| "the audit chain is broken".into()) })
+            }
+        }
+        Command::Reminders { command: RemindersCommand::Send { date } } => {
+            let app = open(&cli.db).await?;
+            let summaries = app.run_reminders_offline(date.as_deref().unwrap_or("")).await?;
+            println!("{}", serde_json::to_string(&summaries).unwrap_or_default());
+            let failed: u64 = summaries.iter().map(|s| s.emails_failed).sum();
+            if failed == 0 {
+                Ok(())
+            } else {
+                let first = summaries.iter().flat_map(|s| &s.failures).next().map(|f| f.error.as_str()).unwrap_or("");
+                let message =
+                    format!("{failed} reminder e-mail(s) not sent (first: {first}); listed on the reminders page, retried by the next run");
+                Err(Failure { code: 1, message })
             }
         }
         Command::Claims { .. } => not_built("claims"),

@@ -59,6 +59,20 @@ impl Role {
             BookAppointments => matches!(self, Admin | FrontDesk),
             // Appointment types, weekly templates, exceptions and holidays.
             ManageSchedules => matches!(self, Admin),
+            // Calendar feeds hand a provider's schedule to an outside app: the office manager decides.
+            ManageCalendarFeeds => matches!(self, Admin),
+            // Appointment reminders: the desk sends them and records the answers; the office manager
+            // sets up the mail server and the rules.
+            SendReminders => matches!(self, Admin | FrontDesk),
+            ManageReminders => matches!(self, Admin),
+            OverbookAppointments => matches!(self, Admin | Provider),
+            TakePayments => matches!(self, Admin | FrontDesk | Biller),
+            // The waitlist and recalls: the desk works them; providers see the waitlist, and see and
+            // create recalls ("see this patient again in 6 months").
+            ReadWaitlist => matches!(self, Admin | FrontDesk | Provider),
+            ManageWaitlist => matches!(self, Admin | FrontDesk),
+            ReadRecalls | CreateRecalls => matches!(self, Admin | FrontDesk | Provider),
+            ManageRecalls => matches!(self, Admin | FrontDesk),
         }
     }
 }
@@ -98,6 +112,28 @@ pub enum Action {
     BookAppointments,
     /// Set up appointment types, providers' weekly templates, exceptions and holidays.
     ManageSchedules,
+    /// Make and revoke the secret calendar (ICS) feeds of providers' schedules, and choose whether
+    /// a feed may carry patients' names.
+    ManageCalendarFeeds,
+    /// Send appointment reminders, work the daily call list and record patients' replies.
+    SendReminders,
+    /// Set the practice's SMTP server and the reminder rules of appointment types.
+    ManageReminders,
+    /// Book on top of another appointment where the template allows overbooking: a clinical
+    /// judgement, so the provider or the office manager, not the desk alone.
+    OverbookAppointments,
+    /// Take a payment at the desk (a co-pay at check-in) and void one taken by mistake.
+    TakePayments,
+    /// See the waitlist and the freed slots offered to it.
+    ReadWaitlist,
+    /// Add patients to the waitlist, remove them, and book or decline the slots offered.
+    ManageWaitlist,
+    /// See recalls and print their letters.
+    ReadRecalls,
+    /// Create a recall ("see this patient again in 6 months").
+    CreateRecalls,
+    /// Record calls, letters and e-mails about recalls, and close them.
+    ManageRecalls,
 }
 
 /// A password staff choose must be long; the full policy (common-password list, MFA) grows with the
@@ -145,6 +181,23 @@ mod tests {
     }
 
     #[test]
+    fn the_desk_sends_reminders_and_only_the_admin_sets_up_the_mail_server() {
+        assert!(Role::FrontDesk.may(Action::SendReminders));
+        assert!(!Role::Bookkeeper.may(Action::SendReminders));
+        assert!(!Role::Biller.may(Action::SendReminders));
+        for role in Role::ALL {
+            assert_eq!(role.may(Action::ManageReminders), role == Role::Admin);
+        }
+    }
+
+    #[test]
+    fn only_the_admin_manages_calendar_feeds() {
+        for role in Role::ALL {
+            assert_eq!(role.may(Action::ManageCalendarFeeds), role == Role::Admin);
+        }
+    }
+
+    #[test]
     fn roles_parse_from_their_names_and_unknown_ones_are_refused() {
         for role in Role::ALL {
             assert_eq!(role.as_str().parse::<Role>(), Ok(role));
@@ -164,5 +217,19 @@ mod tests {
         assert!(parse_username("a").is_err());
         assert!(parse_username("no spaces").is_err());
         assert!(parse_username("<script>").is_err());
+    }
+
+    #[test]
+    fn the_desk_works_the_waitlist_and_recalls_providers_read_and_create_recalls_and_the_bookkeeper_sees_neither() {
+        for role in Role::ALL {
+            let desk = matches!(role, Role::Admin | Role::FrontDesk);
+            let clinical = desk || role == Role::Provider;
+            assert_eq!(role.may(Action::ManageWaitlist), desk, "{role}");
+            assert_eq!(role.may(Action::ManageRecalls), desk, "{role}");
+            assert_eq!(role.may(Action::ReadWaitlist), clinical, "{role}");
+            assert_eq!(role.may(Action::ReadRecalls), clinical, "{role}");
+            assert_eq!(role.may(Action::CreateRecalls), clinical, "{role}");
+        }
+        assert!(!Role::Bookkeeper.may(Action::ReadRecalls) && !Role::Bookkeeper.may(Action::ReadWaitlist));
     }
 }

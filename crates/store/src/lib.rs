@@ -9,10 +9,17 @@
 
 pub mod audit;
 pub mod blobs;
+pub mod calendar_feeds;
+pub mod front_desk;
 pub mod patients;
 pub mod practice;
+pub mod recalls;
+pub mod reminders;
+pub mod schedule_setup;
+pub mod schedule_views;
 pub mod scheduling;
 pub mod users;
+pub mod waitlist;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyConnection, AnyPool, Executor};

@@ -26,8 +26,10 @@ pub const NO_OVERLAP: &str = "appointment_no_overlap";
 /// not the stored one (someone else changed the appointment first).
 pub const STALE_VERSION: &str = "appointment_version";
 
-/// The most rows a list returns; a guard, not paging (a provider's busiest week is a few hundred).
-const LIST_LIMIT: i64 = 2000;
+/// The most rows a list returns; a guard, not paging. A slot search reads one provider's 92 days
+/// (at most 96 quarter hours a day, 8,832, plus overbooks and cancelled rows), so the guard is
+/// far above that: a truncated list would offer times that are taken.
+const LIST_LIMIT: i64 = 20_000;
 
 /// Minutes in a day: the longest an appointment may be (constraint `appointment_length`), which
 /// bounds the scans for appointments overlapping a range.
@@ -364,6 +366,12 @@ pub struct AppointmentRow {
     pub version: i64,
     pub created_at: String,
     pub updated_at: String,
+    /// The recurring series it belongs to.
+    pub series_id: Option<String>,
+    /// The appointment this one replaced when that one was rescheduled.
+    pub rescheduled_from: Option<String>,
+    /// The room the patient was taken to (the "in room" step; migration 0008).
+    pub room_id: Option<String>,
 }
 
 impl AppointmentRow {
@@ -397,8 +405,9 @@ impl AppointmentRow {
 pub async fn insert_appointment(conn: &mut AnyConnection, a: &AppointmentRow) -> Result<()> {
     sqlx::query(
         "INSERT INTO appointment (practice_id, id, patient_id, provider_id, location_id, appointment_type_id, start_at, end_at, \
-         start_minute, end_minute, status, overbook, cancel_reason, cancelled_by, rescheduled_to, notes, version, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+         start_minute, end_minute, status, overbook, cancel_reason, cancelled_by, rescheduled_to, notes, version, created_at, updated_at, \
+         series_id, rescheduled_from) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
     )
     .bind(&a.practice_id)
     .bind(&a.id)
@@ -419,6 +428,8 @@ pub async fn insert_appointment(conn: &mut AnyConnection, a: &AppointmentRow) ->
     .bind(a.version)
     .bind(&a.created_at)
     .bind(&a.updated_at)
+    .bind(&a.series_id)
+    .bind(&a.rescheduled_from)
     .execute(conn)
     .await?;
     Ok(())
@@ -596,4 +607,101 @@ pub async fn list_appointment_events(
         .bind(appointment_id)
         .fetch_all(conn)
         .await?)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recurring series
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq, FromRow, serde::Serialize)]
+pub struct SeriesRow {
+    pub practice_id: String,
+    pub id: String,
+    pub patient_id: String,
+    pub provider_id: String,
+    pub appointment_type_id: String,
+    pub every_n_weeks: i64,
+    pub occurrences: Option<i64>,
+    /// `YYYY-MM-DD`.
+    pub until_date: Option<String>,
+    /// Local `YYYY-MM-DDTHH:MM`.
+    pub first_start: String,
+    pub created_by: String,
+    pub created_at: String,
+}
+
+pub async fn insert_series(conn: &mut AnyConnection, s: &SeriesRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO appointment_series (practice_id, id, patient_id, provider_id, appointment_type_id, every_n_weeks, occurrences, \
+         until_date, first_start, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(&s.practice_id)
+    .bind(&s.id)
+    .bind(&s.patient_id)
+    .bind(&s.provider_id)
+    .bind(&s.appointment_type_id)
+    .bind(s.every_n_weeks)
+    .bind(s.occurrences)
+    .bind(&s.until_date)
+    .bind(&s.first_start)
+    .bind(&s.created_by)
+    .bind(&s.created_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn get_series(conn: &mut AnyConnection, practice_id: &str, id: &str) -> Result<SeriesRow> {
+    sqlx::query_as("SELECT * FROM appointment_series WHERE practice_id = $1 AND id = $2")
+        .bind(practice_id)
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .ok_or(StoreError::NotFound("appointment series"))
+}
+
+/// The appointments of a series, by start.
+pub async fn list_series_appointments(conn: &mut AnyConnection, practice_id: &str, series_id: &str) -> Result<Vec<AppointmentRow>> {
+    Ok(sqlx::query_as("SELECT * FROM appointment WHERE practice_id = $1 AND series_id = $2 ORDER BY start_minute, id LIMIT 200")
+        .bind(practice_id)
+        .bind(series_id)
+        .fetch_all(conn)
+        .await?)
+}
+
+/// A patient's appointments (any status), newest first: the chart's list.
+pub async fn list_patient_appointments(
+    conn: &mut AnyConnection,
+    practice_id: &str,
+    patient_id: &str,
+    limit: i64,
+) -> Result<Vec<AppointmentRow>> {
+    Ok(sqlx::query_as("SELECT * FROM appointment WHERE practice_id = $1 AND patient_id = $2 ORDER BY start_minute DESC, id LIMIT $3")
+        .bind(practice_id)
+        .bind(patient_id)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?)
+}
+
+/// Records the room the patient was taken to, under the appointment's version (bumped).
+pub async fn set_room(
+    conn: &mut AnyConnection,
+    practice_id: &str,
+    id: &str,
+    expected_version: i64,
+    room_id: &str,
+    updated_at: &str,
+) -> Result<AppointmentRow> {
+    let done = sqlx::query(
+        "UPDATE appointment SET room_id = $1, updated_at = $2, version = version + 1 WHERE practice_id = $3 AND id = $4 AND version = $5",
+    )
+    .bind(room_id)
+    .bind(updated_at)
+    .bind(practice_id)
+    .bind(id)
+    .bind(expected_version)
+    .execute(&mut *conn)
+    .await?;
+    after_versioned_update(conn, practice_id, id, done.rows_affected()).await
 }

@@ -102,6 +102,9 @@ impl Fixture {
             version: 1,
             created_at: NOW.into(),
             updated_at: NOW.into(),
+            series_id: None,
+            rescheduled_from: None,
+            room_id: None,
         }
     }
 }

@@ -27,6 +27,7 @@ pub mod appointment_types;
 pub mod availability;
 pub mod booking;
 pub mod calendar;
+pub mod ics;
 pub mod ids;
 pub mod recurrence;
 pub mod slots;

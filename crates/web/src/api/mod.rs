@@ -2,8 +2,10 @@
 //! generated from these handlers and types.
 
 mod appointments;
+mod front_desk;
 mod patients;
 mod practice;
+mod schedule_setup;
 
 use crate::AppState;
 use crate::error::{ApiError, FieldProblem, Problem};
@@ -33,8 +35,21 @@ pub fn routes() -> Router<AppState> {
         .route("/providers", get(practice::providers))
         .route("/appointments", post(appointments::create).get(appointments::list))
         .route("/appointments/{id}/status", post(appointments::change_status))
-        .route("/appointments/{id}", any(not_built))
+        .route("/appointments/{id}", get(front_desk::get_one))
+        .route("/appointments/{id}/reschedule", post(front_desk::reschedule))
+        .route("/appointments/{id}/room", post(front_desk::room))
+        .route("/appointments/{id}/check-in", post(front_desk::check_in))
+        .route("/appointments/{id}/check-out", post(front_desk::check_out))
+        .route("/appointment-series", post(front_desk::book_series))
+        .route("/appointment-series/preview", post(front_desk::preview_series))
+        .route("/open-slots", get(front_desk::search_slots))
+        .route("/payments/{id}/receipt", get(front_desk::receipt))
+        .route("/payments/{id}/void", post(front_desk::void))
         .route("/providers/{id}/open-slots", get(appointments::open_slots))
+        .route("/appointment-types", get(schedule_setup::appointment_types).post(schedule_setup::add_appointment_type))
+        .route("/locations", get(schedule_setup::locations).post(schedule_setup::add_location))
+        .route("/providers/{id}/template", get(schedule_setup::template).post(schedule_setup::add_template_entry))
+        .route("/holidays", get(schedule_setup::holidays).post(schedule_setup::add_holiday))
         .route("/messages", any(not_built))
         .route("/messages/{*rest}", any(not_built))
         .route("/documents/{*rest}", any(not_built))
@@ -50,7 +65,11 @@ pub fn routes() -> Router<AppState> {
         patients::create, patients::list, patients::get_one, patients::update,
         patients::add_coverage, patients::list_coverages, patients::update_coverage, patients::merge,
         practice::payers, practice::providers,
-        appointments::create, appointments::list, appointments::open_slots, appointments::change_status
+        appointments::create, appointments::list, appointments::open_slots, appointments::change_status,
+        front_desk::get_one, front_desk::reschedule, front_desk::room, front_desk::check_in, front_desk::check_out,
+        front_desk::preview_series, front_desk::book_series, front_desk::search_slots, front_desk::receipt, front_desk::void,
+        schedule_setup::appointment_types, schedule_setup::add_appointment_type, schedule_setup::locations, schedule_setup::add_location,
+        schedule_setup::template, schedule_setup::add_template_entry, schedule_setup::holidays, schedule_setup::add_holiday,
     ),
     components(schemas(Problem, FieldProblem)),
     modifiers(&BearerAuth),

@@ -2,9 +2,15 @@
 //! adds search-as-you-type and small conveniences.
 
 mod admin;
+mod appointments;
+mod calendar_feeds;
 mod patients;
+mod recalls;
+mod reminders;
 mod schedule;
+mod schedule_setup;
 mod session;
+mod waitlist;
 
 use crate::AppState;
 use crate::auth::PageSession;
@@ -37,8 +43,45 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/users", post(admin::add_user))
         .route("/admin/users/{id}/{change}", post(admin::set_disabled))
         .route("/admin/audit", get(admin::audit))
+        .merge(schedule_setup::routes())
+        .route("/admin/calendar-feeds", get(calendar_feeds::index).post(calendar_feeds::create))
+        .route("/admin/calendar-feeds/{id}/revoke", post(calendar_feeds::revoke))
+        .route("/calendar/{file}", get(calendar_feeds::feed))
         .route("/schedule", get(schedule::day))
         .route("/schedule/book", post(schedule::book))
+        .route("/schedule/week", get(schedule::week))
+        .route("/schedule/new", get(schedule::new_form))
+        .route("/schedule/patients", get(schedule::patient_fragment))
+        .route("/schedule/arrivals", get(schedule::arrivals))
+        .route("/schedule/print", get(schedule::print))
+        .route("/schedule/colours.css", get(schedule::colours_css))
+        .route("/schedule/appointments/{id}", get(appointments::page))
+        .route("/schedule/appointments/{id}/status", post(appointments::status))
+        .route("/schedule/appointments/{id}/room", post(appointments::room))
+        .route("/schedule/appointments/{id}/check-in", post(appointments::check_in))
+        .route("/schedule/appointments/{id}/check-out", post(appointments::check_out))
+        .route("/schedule/appointments/{id}/reschedule", post(appointments::reschedule))
+        .route("/schedule/payments/{id}/receipt", get(appointments::receipt))
+        .route("/schedule/series", get(appointments::series_form).post(appointments::series_submit))
+        .route("/schedule/reminders", get(reminders::page))
+        .route("/schedule/reminders/send", post(reminders::send))
+        .route("/schedule/reminders/rules", get(reminders::rules).post(reminders::save_rules))
+        .route("/schedule/reminders/{id}/retry", post(reminders::retry))
+        .route("/schedule/reminders/{id}/reply", post(reminders::reply))
+        .route("/schedule/calls", get(reminders::calls))
+        .route("/schedule/waitlist", get(waitlist::index).post(waitlist::create))
+        .route("/schedule/waitlist/new", get(waitlist::new_form))
+        .route("/schedule/waitlist/{id}/remove", post(waitlist::remove))
+        .route("/schedule/waitlist/offers/{id}/book", post(waitlist::book_offer))
+        .route("/schedule/waitlist/offers/{id}/decline", post(waitlist::decline_offer))
+        .route("/schedule/recalls", get(recalls::index).post(recalls::create))
+        .route("/schedule/recalls/new", get(recalls::new_form))
+        .route("/schedule/recalls/{id}", get(recalls::show))
+        .route("/schedule/recalls/{id}/contacts", post(recalls::add_contact))
+        .route("/schedule/recalls/{id}/close", post(recalls::close))
+        .route("/schedule/recalls/{id}/letter", get(recalls::letter))
+        .route("/admin/smtp", get(reminders::smtp).post(reminders::smtp_save))
+        .route("/admin/smtp/test", post(reminders::smtp_test))
         .route("/messages", get(not_built))
         .route("/mail", get(not_built))
         .route("/billing", get(not_built))

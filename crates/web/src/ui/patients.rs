@@ -339,6 +339,22 @@ struct ChartPage {
     chart: ChartView,
     can_edit: bool,
     can_merge: bool,
+    /// The patient's appointments, newest first; `None` when the role may not read the schedule.
+    appointments: Option<Vec<medoffice_app::views::AppointmentView>>,
+    can_book: bool,
+}
+
+impl ChartPage {
+    /// `Tue Jun 16, 2026 09:00` from an RFC 3339 time.
+    fn when(&self, rfc3339: &str) -> String {
+        chrono::DateTime::parse_from_rfc3339(rfc3339)
+            .map(|t| t.format("%a %b %-d, %Y %H:%M").to_string())
+            .unwrap_or_else(|_| rfc3339.to_string())
+    }
+
+    fn status_label(&self, status: &str) -> String {
+        super::appointments::status_label(status)
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -358,11 +374,21 @@ pub async fn chart(State(state): State<AppState>, session: PageSession, Path(id)
                 _ => None,
             };
             let role = session.actor.role;
+            let appointments = if role.may(Action::ReadAppointments) {
+                match state.app.patient_appointments(&session.actor, &id).await {
+                    Ok(list) => Some(list),
+                    Err(e) => return error_page(e),
+                }
+            } else {
+                None
+            };
             render(&ChartPage {
                 layout: Layout::new(&session, "/patients").with_notice(notice),
                 title: chart.patient.display_name(),
                 can_edit: role.may(Action::EditPatient) && chart.patient.merged_into.is_none(),
                 can_merge: role.may(Action::MergePatients) && chart.patient.merged_into.is_none(),
+                can_book: role.may(Action::BookAppointments) && chart.patient.merged_into.is_none(),
+                appointments,
                 chart,
             })
         }

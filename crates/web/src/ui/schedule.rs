@@ -1,82 +1,146 @@
-//! The Schedule: one day of the practice, providers as columns and time as rows, with a booking
-//! form beside it. Works without JavaScript; prints without the forms.
+//! The Schedule: the day of the practice (providers as columns, time as rows), a provider's week,
+//! the booking form with patient search and open-slot search, the front desk's arrivals list and
+//! the printable day sheet. Every page works without JavaScript; `app.js` adds arrow keys on the
+//! grid, single-key shortcuts, search as you type and the arrivals list's refresh.
+//!
+//! The pages read through one audited use case (`App::calendar`) that names every patient in one
+//! query. Colours come from the practice's own appointment types and providers through a small
+//! style sheet (`/schedule/colours.css`): the Content-Security-Policy forbids inline styles.
 
-use super::{FormState, Layout, error_page, error_page_status, render};
+mod booking;
+mod desk;
+mod grid;
+
+pub use booking::{book, new_form, patient_fragment};
+pub use desk::{arrivals, print};
+
+use super::{Layout, error_page, error_page_status, render};
 use crate::AppState;
 use crate::auth::PageSession;
 use askama::Template;
-use axum::extract::{Form, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{DateTime, Days, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
-use medoffice_app::scheduling::NewAppointment;
-use medoffice_app::views::{AppointmentView, ProviderView};
-use medoffice_app::{AppError, Result as AppResult};
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{Datelike, Days, NaiveDate, Weekday};
+use grid::{ColumnInput, Grid, GridColumn, id_class};
+use medoffice_app::AppError;
+use medoffice_app::schedule_views::{CalendarSpan, CalendarView};
 use medoffice_domain::security::Action;
 use serde::Deserialize;
-use std::collections::{BTreeSet, HashMap};
 
-/// The grid's first row (minutes after midnight), its end and the length of a row.
-const GRID_START: u32 = 8 * 60;
-const GRID_END: u32 = 17 * 60;
-const ROW_MINUTES: u32 = 15;
-/// At most this many different patients are named on one day (each is one audited chart read);
-/// beyond it the appointments link to the chart without a name.
-const MAX_NAMED_PATIENTS: usize = 60;
-/// How many colour classes (`prov-0`..`prov-9`) the style sheet has.
-const PROVIDER_COLOURS: usize = 10;
-
-/// Statuses that no longer hold the time: struck through on the page.
-fn is_void(status: &str) -> bool {
-    matches!(status, "cancelled" | "no_show" | "rescheduled")
+/// A page address with its query: empty values are left out, the rest percent-encoded.
+pub(crate) fn href(path: &str, params: &[(&str, &str)]) -> String {
+    fn encode(text: &str) -> String {
+        text.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b':' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    }
+    let query: Vec<String> =
+        params.iter().filter(|(_, v)| !v.trim().is_empty()).map(|(k, v)| format!("{}={}", encode(k), encode(v.trim()))).collect();
+    if query.is_empty() { path.to_string() } else { format!("{path}?{}", query.join("&")) }
 }
 
-/// One appointment as the grid shows it.
-pub struct Entry {
-    pub id: String,
-    pub patient_id: String,
-    pub patient_name: Option<String>,
-    pub type_name: String,
-    pub status: String,
-    pub status_label: String,
-    pub time_range: String,
-    pub void: bool,
-    pub overbook: bool,
-    pub notes: Option<String>,
+/// The answer to a calendar request the use case refused as invalid (a date that is not one, an
+/// unknown provider): a plain 400 page naming what is wrong.
+fn bad_request(e: AppError) -> Response {
+    match e {
+        AppError::Validation(errors) => error_page_status(
+            StatusCode::BAD_REQUEST,
+            "Cannot show that",
+            &format!("{}. Give the date as YYYY-MM-DD, e.g. 2026-06-16.", errors.summary()),
+        ),
+        other => error_page(other),
+    }
 }
 
-/// One cell of the grid: the appointments starting in it, and whether an earlier one still runs.
-pub struct Cell {
-    pub entries: Vec<Entry>,
-    pub busy: bool,
-}
-
-/// One 15-minute row.
-pub struct Row {
-    /// `08:00`.
-    pub time: String,
-    /// The first row of an hour (labelled).
-    pub hour_start: bool,
-    pub cells: Vec<Cell>,
-}
-
-/// A provider column.
-pub struct Column {
+/// An appointment type in the legend.
+pub struct LegendType {
+    pub class: String,
     pub name: String,
-    pub colour_class: String,
 }
 
-/// An appointment outside the grid's hours, listed under it.
-pub struct Outside {
-    pub provider: String,
-    pub colour_class: String,
-    pub entry: Entry,
+/// What the day and week pages share above and below the grid.
+pub struct CalendarChrome {
+    /// `day` or `week`: the current tab.
+    pub view: &'static str,
+    /// The page's own address (the filter form's action).
+    pub path: &'static str,
+    /// `YYYY-MM-DD` of the day shown (the week's date as asked).
+    pub date: String,
+    pub is_today: bool,
+    pub prev_href: String,
+    pub next_href: String,
+    pub today_href: String,
+    /// `(id, name)` of every provider.
+    pub provider_options: Vec<(String, String)>,
+    /// The provider shown; empty for all.
+    pub provider_id: String,
+    pub legend: Vec<LegendType>,
+    pub can_book: bool,
+    pub book_href: String,
+    pub day_href: String,
+    pub week_href: String,
+    pub arrivals_href: String,
+    pub print_href: String,
+    /// The schedule's other lists this role may open: (address, label).
+    pub more: Vec<(&'static str, &'static str)>,
 }
 
-/// Why a booking was refused as a whole (not one field): the headline and the use case's words.
-pub struct BookingError {
-    pub message: &'static str,
-    pub detail: String,
+/// The schedule's other pages (their own modules), for the roles that may open them.
+pub(crate) fn more_links(role: medoffice_domain::security::Role) -> Vec<(&'static str, &'static str)> {
+    [
+        ("/schedule/waitlist", "Waitlist", Action::ReadWaitlist),
+        ("/schedule/recalls", "Recalls", Action::ReadRecalls),
+        ("/schedule/reminders", "Reminders", Action::SendReminders),
+        ("/schedule/calls", "Call list", Action::SendReminders),
+        ("/schedule/series", "Recurring", Action::BookAppointments),
+    ]
+    .into_iter()
+    .filter(|(_, _, action)| role.may(*action))
+    .map(|(href, label, _)| (href, label))
+    .collect()
+}
+
+impl CalendarChrome {
+    fn new(
+        view: &CalendarView,
+        date: NaiveDate,
+        span: CalendarSpan,
+        provider_id: &str,
+        session: &PageSession,
+    ) -> CalendarChrome {
+        let can_book = session.actor.role.may(Action::BookAppointments);
+        let (name, path, step) = match span {
+            CalendarSpan::Day => ("day", "/schedule", 1),
+            CalendarSpan::Week => ("week", "/schedule/week", 7),
+        };
+        let d = date.to_string();
+        let at = |day: NaiveDate| href(path, &[("date", &day.to_string()), ("provider_id", provider_id)]);
+        let week_provider = if provider_id.is_empty() { view.providers.first().map(|p| p.id.as_str()).unwrap_or("") } else { provider_id };
+        let back = if span == CalendarSpan::Week { "week" } else { "" };
+        CalendarChrome {
+            view: name,
+            path,
+            date: d.clone(),
+            is_today: date == view.today,
+            prev_href: at(date.checked_sub_days(Days::new(step)).unwrap_or(date)),
+            next_href: at(date.checked_add_days(Days::new(step)).unwrap_or(date)),
+            today_href: at(view.today),
+            provider_options: view.providers.iter().map(|p| (p.id.clone(), p.name.clone())).collect(),
+            provider_id: provider_id.to_string(),
+            legend: view.types.iter().map(|t| LegendType { class: id_class("t", &t.id), name: t.name.clone() }).collect(),
+            can_book,
+            book_href: href("/schedule/new", &[("provider_id", provider_id), ("date", &d), ("back", back)]),
+            day_href: href("/schedule", &[("date", &d), ("provider_id", if span == CalendarSpan::Day { provider_id } else { "" })]),
+            week_href: href("/schedule/week", &[("provider_id", week_provider), ("date", &d)]),
+            arrivals_href: href("/schedule/arrivals", &[("date", &d)]),
+            print_href: href("/schedule/print", &[("date", &d), ("provider_id", provider_id)]),
+            more: more_links(session.actor.role),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -84,243 +148,203 @@ pub struct BookingError {
 struct DayPage {
     layout: Layout,
     title: String,
-    /// `YYYY-MM-DD`.
-    date: String,
     date_long: String,
-    prev: String,
-    next: String,
-    is_today: bool,
-    today: String,
-    columns: Vec<Column>,
-    rows: Vec<Row>,
-    outside: Vec<Outside>,
+    chrome: CalendarChrome,
+    grid: Grid,
     appointment_count: usize,
-    can_book: bool,
-    form: FormState,
-    /// A refusal of the whole booking (the time was just taken).
-    booking_error: Option<BookingError>,
-    provider_options: Vec<(String, String)>,
-    type_options: Vec<(String, String)>,
+    cancelled_count: usize,
+    booking_for: Option<BookingFor>,
 }
 
-#[derive(Deserialize, Default)]
-pub struct DayQuery {
-    #[serde(default)]
-    date: String,
-    #[serde(default)]
-    notice: String,
+/// The patient being booked while the user looks for a free time on the grid.
+pub struct BookingFor {
+    pub name: String,
+    pub birth_date: String,
+    pub find_href: String,
+    pub cancel_href: String,
 }
 
-/// `YYYY-MM-DD`, or today when blank; `None` when not a date.
-fn parse_day(text: &str, today: NaiveDate) -> Option<NaiveDate> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Some(today);
+/// The patient named by `?patient_id=` (one audited chart read), for those who may book.
+async fn booking_for(state: &AppState, session: &PageSession, patient_id: &str, date: &str, provider_id: &str) -> Option<BookingFor> {
+    let id = patient_id.trim();
+    if id.is_empty() || !session.actor.role.may(Action::BookAppointments) {
+        return None;
     }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
-}
-
-pub async fn day(State(state): State<AppState>, session: PageSession, Query(q): Query<DayQuery>) -> Response {
-    let today = session.actor.today(state.app.now());
-    let Some(date) = parse_day(&q.date, today) else {
-        return error_page_status(StatusCode::BAD_REQUEST, "Not a date", "Give the date as YYYY-MM-DD, e.g. 2026-06-16.");
-    };
-    let notice = match q.notice.as_str() {
-        "booked" => Some("Appointment booked.".to_string()),
-        _ => None,
-    };
-    let mut form = FormState::default();
-    form.values.insert("date".into(), date.to_string());
-    match day_page(&state, &session, date, form, None).await {
-        Ok(mut page) => {
-            page.layout = page.layout.with_notice(notice);
-            render(&page)
-        }
-        Err(e) => error_page(e),
-    }
-}
-
-pub async fn book(State(state): State<AppState>, session: PageSession, Form(fields): Form<Vec<(String, String)>>) -> Response {
-    let mut form = FormState::new(fields.into_iter().collect());
-    if let Err(r) = session.check_csrf(form.v("csrf")) {
-        return r;
-    }
-    if !session.actor.role.may(Action::BookAppointments) {
-        return error_page(AppError::Forbidden);
-    }
-    let today = session.actor.today(state.app.now());
-    let date = parse_day(form.v("date"), today);
-    let input = NewAppointment {
-        patient_id: form.take("patient_id"),
-        provider_id: form.take("provider_id"),
-        start: format!("{}T{}", form.v("date").trim(), form.v("time").trim()),
-        end: String::new(),
-        appointment_type: form.take("appointment_type"),
-        notes: form.take("notes"),
-    };
-    let (status, booking_error) = match state.app.book_appointment(&session.actor, &input).await {
-        Ok(a) => {
-            let day = a.start.get(..10).unwrap_or("");
-            return Redirect::to(&format!("/schedule?date={day}&notice=booked")).into_response();
-        }
-        Err(AppError::Validation(errors)) => {
-            form.errors = errors;
-            (StatusCode::OK, None)
-        }
-        Err(AppError::Conflict(message)) => (
-            StatusCode::CONFLICT,
-            Some(BookingError { message: "That time was just taken. Choose another time or provider.", detail: message }),
-        ),
-        Err(e) => return error_page(e),
-    };
-    match day_page(&state, &session, date.unwrap_or(today), form, booking_error).await {
-        Ok(page) => (status, render(&page)).into_response(),
-        Err(e) => error_page(e),
-    }
-}
-
-/// Everything the day page shows for `date`, with the booking form as given.
-async fn day_page(
-    state: &AppState,
-    session: &PageSession,
-    date: NaiveDate,
-    form: FormState,
-    booking_error: Option<BookingError>,
-) -> AppResult<DayPage> {
-    let actor = &session.actor;
-    let date_text = date.to_string();
-    // First, so a role without the right answers 403 before anything else is read.
-    let appointments = state.app.list_appointments(actor, None, &date_text).await?;
-    let providers = state.app.list_providers(actor).await?;
-    let names = patient_names(state, session, &appointments).await;
-    let can_book = actor.role.may(Action::BookAppointments);
-    let type_options = if can_book { appointment_type_options(state, session).await? } else { Vec::new() };
-    let today = actor.today(state.app.now());
-    let (columns, rows, outside) = grid(&providers, &appointments, &names);
-    Ok(DayPage {
-        layout: Layout::new(session, "/schedule"),
-        title: format!("Schedule {}", date.format("%a %b %-d, %Y")),
-        date: date_text,
-        date_long: date.format("%A, %B %-d, %Y").to_string(),
-        prev: date.checked_sub_days(Days::new(1)).unwrap_or(date).to_string(),
-        next: date.checked_add_days(Days::new(1)).unwrap_or(date).to_string(),
-        is_today: date == today,
-        today: today.to_string(),
-        columns,
-        rows,
-        outside,
-        appointment_count: appointments.iter().filter(|a| !is_void(&a.status)).count(),
-        can_book,
-        form,
-        booking_error,
-        provider_options: providers.iter().map(|p| (p.id.clone(), p.name.clone())).collect(),
-        type_options,
+    let chart = state.app.patient_chart(&session.actor, id).await.ok()?;
+    Some(BookingFor {
+        name: chart.patient.display_name(),
+        birth_date: chart.patient.birth_date.clone(),
+        find_href: href("/schedule/new", &[("patient_id", id), ("provider_id", provider_id), ("date", date), ("find", "1")]),
+        cancel_href: href("/schedule", &[("date", date), ("provider_id", provider_id)]),
     })
 }
 
-/// The patients' names, for a role that may read patients: one audited chart read per patient
-/// (at most `MAX_NAMED_PATIENTS`). A patient that cannot be read is shown without a name.
-async fn patient_names(state: &AppState, session: &PageSession, appointments: &[AppointmentView]) -> HashMap<String, String> {
-    let mut names = HashMap::new();
-    if !session.actor.role.may(Action::ReadPatient) {
-        return names;
-    }
-    let ids: BTreeSet<&str> = appointments.iter().map(|a| a.patient_id.as_str()).collect();
-    for id in ids.into_iter().take(MAX_NAMED_PATIENTS) {
-        if let Ok(chart) = state.app.patient_chart(&session.actor, id).await {
-            names.insert(id.to_string(), chart.patient.display_name());
-        }
-    }
-    names
+#[derive(Deserialize, Default)]
+pub struct CalendarQuery {
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    provider_id: String,
+    #[serde(default)]
+    notice: String,
+    /// Booking for this patient (a recall or the chart's "Book"): free cells carry it to the form.
+    #[serde(default)]
+    patient_id: String,
 }
 
-/// The appointment types for the booking form's select: the standard visit (blank) first.
-async fn appointment_type_options(state: &AppState, session: &PageSession) -> AppResult<Vec<(String, String)>> {
-    let types = state.app.list_appointment_types(&session.actor).await?;
-    let mut options = vec![(String::new(), "Standard visit".to_string())];
-    options.extend(types.into_iter().map(|t| (t.id, format!("{} ({} min)", t.name, t.duration_minutes))));
-    Ok(options)
-}
-
-/// The local wall-clock time of an RFC 3339 instant as the use cases give it (already in the
-/// practice's offset).
-fn local_time(text: &str) -> Option<NaiveDateTime> {
-    DateTime::parse_from_rfc3339(text).ok().map(|t| t.naive_local())
-}
-
-fn status_label(status: &str) -> String {
-    match status {
-        "in_room" => "in room".into(),
-        "checked_out" => "checked out".into(),
-        "no_show" => "no-show".into(),
-        other => other.to_string(),
+fn notice_of(q: &CalendarQuery) -> Option<String> {
+    match q.notice.as_str() {
+        "booked" => Some("Appointment booked.".to_string()),
+        _ => None,
     }
 }
 
-fn grid(
-    providers: &[ProviderView],
-    appointments: &[AppointmentView],
-    names: &HashMap<String, String>,
-) -> (Vec<Column>, Vec<Row>, Vec<Outside>) {
-    let colour = |i: usize| format!("prov-{}", i % PROVIDER_COLOURS);
-    let columns: Vec<Column> =
-        providers.iter().enumerate().map(|(i, p)| Column { name: p.name.clone(), colour_class: colour(i) }).collect();
-    let row_count = ((GRID_END - GRID_START) / ROW_MINUTES) as usize;
-    let mut rows: Vec<Row> = (0..row_count)
-        .map(|r| {
-            let minute = GRID_START + r as u32 * ROW_MINUTES;
-            Row {
-                time: format!("{:02}:{:02}", minute / 60, minute % 60),
-                hour_start: minute.is_multiple_of(60),
-                cells: providers.iter().map(|_| Cell { entries: Vec::new(), busy: false }).collect(),
+/// `/schedule?date=&provider_id=`: the day, every provider (or one) as a column.
+pub async fn day(State(state): State<AppState>, session: PageSession, Query(q): Query<CalendarQuery>) -> Response {
+    let actor = &session.actor;
+    let provider = Some(q.provider_id.trim()).filter(|p| !p.is_empty());
+    let view = match state.app.calendar(actor, CalendarSpan::Day, provider, &q.date).await {
+        Ok(view) => view,
+        Err(e) => return bad_request(e),
+    };
+    let date = view.first;
+    let can_book = actor.role.may(Action::BookAppointments);
+    let mut chrome = CalendarChrome::new(&view, date, CalendarSpan::Day, provider.unwrap_or(""), &session);
+    let booking_for = booking_for(&state, &session, &q.patient_id, &chrome.date, provider.unwrap_or("")).await;
+    let patient_id = if booking_for.is_some() { q.patient_id.trim() } else { "" };
+    if booking_for.is_some() {
+        chrome.book_href =
+            href("/schedule/new", &[("patient_id", patient_id), ("provider_id", provider.unwrap_or("")), ("date", &chrome.date)]);
+    }
+    let inputs: Vec<ColumnInput<'_>> = view
+        .shown_providers()
+        .map(|p| {
+            let plan = view.plan(&p.id, date);
+            ColumnInput {
+                column: GridColumn {
+                    heading: p.name.clone(),
+                    subheading: p.specialty.clone().unwrap_or_default(),
+                    href: href("/schedule/week", &[("provider_id", &p.id), ("date", &chrome.date)]),
+                    colour_class: id_class("p", &p.id),
+                    is_today: date == view.today,
+                    note: plan.and_then(|pl| pl.off_reason.clone().or_else(|| pl.note.clone())),
+                },
+                provider_id: &p.id,
+                date,
+                plan,
+                appointments: view.appointments.iter().filter(|a| a.provider_id == p.id).collect(),
             }
         })
         .collect();
-    let mut outside = Vec::new();
-    for a in appointments {
-        let Some(column) = providers.iter().position(|p| p.id == a.provider_id) else {
-            outside.push(Outside { provider: "Unknown provider".into(), colour_class: String::new(), entry: entry(a, names) });
-            continue;
-        };
-        let (Some(start), end) = (local_time(&a.start), local_time(&a.end)) else {
-            outside.push(Outside { provider: providers[column].name.clone(), colour_class: colour(column), entry: entry(a, names) });
-            continue;
-        };
-        let start_minute = start.time().num_seconds_from_midnight() / 60;
-        let end_minute = end
-            .map(|e| if e.date() > start.date() { 24 * 60 } else { e.time().num_seconds_from_midnight() / 60 })
-            .unwrap_or(start_minute + ROW_MINUTES);
-        if !(GRID_START..GRID_END).contains(&start_minute) {
-            outside.push(Outside { provider: providers[column].name.clone(), colour_class: colour(column), entry: entry(a, names) });
-            continue;
-        }
-        let first_row = ((start_minute - GRID_START) / ROW_MINUTES) as usize;
-        if !is_void(&a.status) {
-            for (r, row) in rows.iter_mut().enumerate().skip(first_row + 1) {
-                let row_minute = GRID_START + r as u32 * ROW_MINUTES;
-                if row_minute >= end_minute {
-                    break;
-                }
-                row.cells[column].busy = true;
-            }
-        }
-        rows[first_row].cells[column].entries.push(entry(a, names));
-    }
-    (columns, rows, outside)
+    let book = |provider_id: &str, date: NaiveDate, time: &str| {
+        can_book.then(|| {
+            href("/schedule/new", &[("patient_id", patient_id), ("provider_id", provider_id), ("date", &date.to_string()), ("time", time)])
+        })
+    };
+    let grid = grid::build(inputs, &view.types, view.now, &book);
+    let page = DayPage {
+        layout: Layout::new(&session, "/schedule").with_notice(notice_of(&q)),
+        title: format!("Schedule {}", date.format("%a %b %-d, %Y")),
+        date_long: date.format("%A, %B %-d, %Y").to_string(),
+        appointment_count: view.appointments.iter().filter(|a| a.holds_time()).count(),
+        cancelled_count: view.appointments.iter().filter(|a| !a.holds_time()).count(),
+        booking_for,
+        chrome,
+        grid,
+    };
+    render(&page)
 }
 
-fn entry(a: &AppointmentView, names: &HashMap<String, String>) -> Entry {
-    let hm = |text: &str| local_time(text).map(|t| NaiveTime::format(&t.time(), "%H:%M").to_string()).unwrap_or_default();
-    Entry {
-        id: a.id.clone(),
-        patient_id: a.patient_id.clone(),
-        patient_name: names.get(&a.patient_id).cloned(),
-        type_name: a.appointment_type_name.clone(),
-        status: a.status.clone(),
-        status_label: status_label(&a.status),
-        time_range: format!("{}–{}", hm(&a.start), hm(&a.end)),
-        void: is_void(&a.status),
-        overbook: a.overbook,
-        notes: a.notes.clone(),
+#[derive(Template)]
+#[template(path = "schedule_week.html")]
+struct WeekPage {
+    layout: Layout,
+    title: String,
+    range_long: String,
+    provider_name: String,
+    chrome: CalendarChrome,
+    grid: Grid,
+    appointment_count: usize,
+}
+
+/// `/schedule/week?provider_id=&date=`: one provider's week, Monday to Sunday (a weekend day with
+/// no hours and no appointments is left out).
+pub async fn week(State(state): State<AppState>, session: PageSession, Query(q): Query<CalendarQuery>) -> Response {
+    let actor = &session.actor;
+    let mut provider_id = q.provider_id.trim().to_string();
+    if provider_id.is_empty() {
+        // The first provider by name, so the Week tab always shows something.
+        match state.app.list_providers(actor).await {
+            Ok(providers) => provider_id = providers.first().map(|p| p.id.clone()).unwrap_or_default(),
+            Err(e) => return error_page(e),
+        }
     }
+    let can_book = actor.role.may(Action::BookAppointments);
+    if provider_id.is_empty() {
+        // No providers yet: the day page says so.
+        return day(State(state), session, Query(q)).await;
+    }
+    let view = match state.app.calendar(actor, CalendarSpan::Week, Some(&provider_id), &q.date).await {
+        Ok(view) => view,
+        Err(e) => return bad_request(e),
+    };
+    let asked =
+        if q.date.trim().is_empty() { view.today } else { NaiveDate::parse_from_str(q.date.trim(), "%Y-%m-%d").unwrap_or(view.first) };
+    let chrome = CalendarChrome::new(&view, asked, CalendarSpan::Week, &provider_id, &session);
+    let provider = view.providers.iter().find(|p| p.id == provider_id);
+    let mut inputs = Vec::new();
+    let mut date = view.first;
+    while date <= view.last {
+        let plan = view.plan(&provider_id, date);
+        let appointments: Vec<_> = view.appointments.iter().filter(|a| a.start.date() == date).collect();
+        let weekend = matches!(date.weekday(), Weekday::Sat | Weekday::Sun);
+        if !weekend || appointments.iter().any(|a| a.holds_time()) || plan.is_some_and(|p| p.has_hours() || p.off_reason.is_some()) {
+            inputs.push(ColumnInput {
+                column: GridColumn {
+                    heading: date.format("%a %-d").to_string(),
+                    subheading: date.format("%B").to_string(),
+                    href: href("/schedule", &[("date", &date.to_string())]),
+                    colour_class: id_class("p", &provider_id),
+                    is_today: date == view.today,
+                    note: plan.and_then(|pl| pl.off_reason.clone().or_else(|| pl.note.clone())),
+                },
+                provider_id: &provider_id,
+                date,
+                plan,
+                appointments,
+            });
+        }
+        let Some(next) = date.succ_opt() else { break };
+        date = next;
+    }
+    let book = |provider_id: &str, date: NaiveDate, time: &str| {
+        can_book
+            .then(|| href("/schedule/new", &[("provider_id", provider_id), ("date", &date.to_string()), ("time", time), ("back", "week")]))
+    };
+    let grid = grid::build(inputs, &view.types, view.now, &book);
+    let page = WeekPage {
+        layout: Layout::new(&session, "/schedule").with_notice(notice_of(&q)),
+        title: format!("Week of {} · {}", view.first.format("%b %-d"), provider.map(|p| p.name.as_str()).unwrap_or("")),
+        range_long: format!("{} – {}", view.first.format("%a %b %-d"), view.last.format("%a %b %-d, %Y")),
+        provider_name: provider.map(|p| p.name.clone()).unwrap_or_default(),
+        appointment_count: view.appointments.iter().filter(|a| a.holds_time()).count(),
+        chrome,
+        grid,
+    };
+    render(&page)
+}
+
+/// `/schedule/colours.css`: a class per appointment type (`t-<id>`, `--type`) and per provider
+/// (`p-<id>`, `--prov`) with the colours the practice chose.
+pub async fn colours_css(State(state): State<AppState>, session: PageSession) -> Response {
+    let colours = state.app.calendar_colours(&session.actor).await.unwrap_or_default();
+    let valid = |c: &str| c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|ch| ch.is_ascii_hexdigit());
+    let mut css = String::from("/* The practice's appointment type and provider colours. */\n");
+    for (id, colour) in colours.types.iter().filter(|(_, c)| valid(c)) {
+        css.push_str(&format!(".{} {{ --type: {colour}; }}\n", id_class("t", id)));
+    }
+    for (id, colour) in colours.providers.iter().filter(|(_, c)| valid(c)) {
+        css.push_str(&format!(".{} {{ --prov: {colour}; }}\n", id_class("p", id)));
+    }
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], css).into_response()
 }

@@ -24,13 +24,14 @@ pub struct Server {
     _dir: TempDir,
 }
 
-/// Builds a fresh store, fills it with the demo practice and builds the router over it.
+/// Builds a fresh store, fills it with the demo practice (without its week of appointments, so
+/// each test books on an empty calendar) and builds the router over it.
 pub async fn spawn() -> Server {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
     let store = Store::connect(&url).await.expect("store");
     let app = App::new(store, FileBlobStore::new(dir.path().join("blobs")), Config::default());
-    app.demo(DEMO_PASSWORD).await.expect("demo practice");
+    app.seed_practice("Riverside Family Medicine", medoffice_app::demo::DEMO_PATIENTS, DEMO_PASSWORD).await.expect("demo practice");
     let router = medoffice_web::router(app.clone(), WebSettings { secure_cookies: false });
     Server { app, router, _dir: dir }
 }
