@@ -17,7 +17,7 @@ use medoffice_domain::money::Money;
 use medoffice_domain::scheduling::{AppointmentEvent, AppointmentStatus, EventKind, transition};
 use medoffice_domain::security::Action;
 use medoffice_store::front_desk::{self as payments, PaymentRow};
-use medoffice_store::scheduling::{self as store, AppointmentEventRow, AppointmentRow, STALE_VERSION, StatusChange};
+use medoffice_store::scheduling::{self as store, AppointmentEventRow, AppointmentRow, StatusChange};
 use medoffice_store::{Connection, StoreError, new_id, next_counter};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -731,12 +731,7 @@ async fn versioned_status(
         &StatusChange { status: to.as_str(), updated_at: now, ..Default::default() },
     )
     .await
-    .map_err(|e| match e {
-        StoreError::Conflict(c) if c == STALE_VERSION => {
-            AppError::Conflict("someone else changed this appointment at the same moment; reload and try again".into())
-        }
-        other => other.into(),
-    })
+    .map_err(crate::scheduling::booking_store_error)
 }
 
 async fn append_event(

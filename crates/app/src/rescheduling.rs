@@ -21,7 +21,7 @@ use medoffice_domain::scheduling::{
     SlotSearchInput, find_open_slots, recurrence, transition,
 };
 use medoffice_domain::security::Action;
-use medoffice_store::scheduling::{self as store, AppointmentEventRow, STALE_VERSION, SeriesRow, StatusChange, local_text};
+use medoffice_store::scheduling::{self as store, AppointmentEventRow, SeriesRow, StatusChange, local_text};
 use medoffice_store::{StoreError, new_id};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -177,12 +177,7 @@ impl App {
             &StatusChange { status: to.as_str(), rescheduled_to: Some(&new_id), updated_at: &now, ..Default::default() },
         )
         .await
-        .map_err(|e| match e {
-            StoreError::Conflict(c) if c == STALE_VERSION => {
-                Attempt::Failed(AppError::Conflict("someone else changed this appointment at the same moment; reload and try again".into()))
-            }
-            other => Attempt::store(other),
-        })?;
+        .map_err(Attempt::store)?;
         let type_text = if input.appointment_type.trim().is_empty() { old.appointment_type_id.as_str() } else { &input.appointment_type };
         let request = BookingRequest {
             id: Some(&new_id),

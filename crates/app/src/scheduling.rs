@@ -12,20 +12,20 @@
 
 use crate::views::{AppointmentView, SlotView};
 use crate::{Actor, App, AppError, AuditNote, Result};
-use chrono::{DateTime, Days, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Weekday};
+use chrono::{DateTime, Days, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike};
 use chrono_tz::Tz;
 use medoffice_domain::ValidationErrors;
 use medoffice_domain::patients::parse_date;
 use medoffice_domain::scheduling::{
-    AllowedTypes, AppointmentDuration, AppointmentEvent, AppointmentType, AppointmentTypeData, AppointmentTypeId, BookingFit,
-    CancellationInput, Colour, DayException, EntryKind, EventKind, ExceptionKind, Holiday, Interval, LocationId, PatientKind,
-    ProposedBooking, ProviderCalendar, ProviderId, Schedule, SlotSearchInput, TemplateEntry, TimeRange, Unbookable, check_placement,
-    find_open_slots, transition,
+    AppointmentDuration, AppointmentEvent, AppointmentType, AppointmentTypeData, AppointmentTypeId, BookingFit, CancellationInput, Colour,
+    DayException, EventKind, Holiday, Interval, PatientKind, ProposedBooking, ProviderCalendar, ProviderId, Schedule, TemplateEntry,
+    Unbookable, check_placement, transition,
 };
 use medoffice_domain::security::Action;
+use medoffice_store::schedule_setup::{exception_of, template_entry_of};
 use medoffice_store::scheduling::{
-    self as store, AppointmentEventRow, AppointmentRow, AppointmentTypeWithProviders, ExceptionRow, NO_OVERLAP, STALE_VERSION,
-    StatusChange, TemplateEntryRow, local_text, minute_of,
+    self as store, AppointmentEventRow, AppointmentRow, AppointmentTypeWithProviders, NO_OVERLAP, STALE_VERSION, StatusChange, local_text,
+    minute_of,
 };
 use medoffice_store::{Connection, StoreError, new_id};
 use serde::Deserialize;
@@ -359,52 +359,24 @@ impl App {
     /// time in the past, on a holiday, outside working hours or overlapping a booked appointment.
     pub async fn open_slots(&self, actor: &Actor, provider_id: &str, input: &OpenSlotsInput) -> Result<Vec<SlotView>> {
         self.authorize(actor, Action::ReadAppointments, None).await?;
-        let practice_id = actor.practice_id.as_str();
         let provider = ProviderId::parse(provider_id).map_err(|_| AppError::NotFound("provider"))?;
-        let mut conn = self.store.pool().acquire().await.map_err(StoreError::from)?;
-        let providers = medoffice_store::practice::list_providers(&mut conn, practice_id).await?;
+        let providers = {
+            let mut conn = self.store.pool().acquire().await.map_err(StoreError::from)?;
+            medoffice_store::practice::list_providers(&mut conn, &actor.practice_id).await?
+        };
         if !providers.iter().any(|p| p.id == provider.as_str()) {
             return Err(AppError::NotFound("provider"));
         }
-        let types = load_types(&mut conn, practice_id).await?;
-        let mut e = ValidationErrors::new();
-        let mut appointment_type = e.check("appointment_type", choose_type(&types, &input.appointment_type).cloned());
-        if !input.duration_minutes.trim().is_empty()
-            && let Some(duration) = e.check("duration_minutes", AppointmentDuration::parse(&input.duration_minutes))
-            && let Some(t) = appointment_type.as_mut()
-        {
-            t.data.duration = duration;
-        }
-        let Some(appointment_type) = appointment_type.filter(|_| e.is_empty()) else {
-            return Err(e.into());
-        };
-        let now_local = self.now().with_timezone(&actor.timezone).naive_local();
-        let search = SlotSearchInput {
-            provider_ids: vec![provider.as_str().to_string()],
+        let search = crate::rescheduling::SlotSearch {
+            provider_id: provider.as_str().to_string(),
+            appointment_type: input.appointment_type.clone(),
             from: input.from.clone(),
             to: input.to.clone(),
+            duration_minutes: input.duration_minutes.clone(),
             max_results: MAX_OPEN_SLOTS.to_string(),
             ..Default::default()
         };
-        let request = search.validate(&appointment_type, now_local).map_err(|errors| {
-            let mut renamed = ValidationErrors::new();
-            for f in errors.errors {
-                let field = if f.field.starts_with("provider_ids") { "provider_id".to_string() } else { f.field };
-                renamed.add(&field, f.message);
-            }
-            renamed
-        })?;
-        let schedule = load_schedule(&mut conn, practice_id, &provider, request.dates.first(), request.dates.last()).await?;
-        let tz = tz_of(actor);
-        Ok(find_open_slots(&request, &schedule)
-            .into_iter()
-            .map(|s| SlotView {
-                start: rfc3339(s.interval.start(), tz),
-                end: rfc3339(s.interval.end(), tz),
-                provider_id: s.provider.as_str().to_string(),
-                location_id: s.location.as_str().to_string(),
-            })
-            .collect())
+        self.search_open_slots(actor, &search).await
     }
 
     /// Moves an appointment a step through its life (confirm, check in, cancel with a reason and
@@ -441,12 +413,7 @@ impl App {
             },
         )
         .await
-        .map_err(|e| match e {
-            StoreError::Conflict(c) if c == STALE_VERSION => {
-                AppError::Conflict("someone else changed this appointment at the same moment; reload and try again".into())
-            }
-            other => booking_store_error(other),
-        })?;
+        .map_err(booking_store_error)?;
         let detail = serde_json::to_string(&event).map_err(|e| AppError::Internal(e.to_string()))?;
         store::append_appointment_event(
             &mut tx,
@@ -504,6 +471,9 @@ impl Attempt {
 /// The store's refusals in a booking's words: the database's no-overlap rule is a conflict.
 pub(crate) fn booking_store_error(e: StoreError) -> AppError {
     match e {
+        StoreError::Conflict(c) if c == STALE_VERSION => {
+            AppError::Conflict("someone else changed this appointment at the same moment; reload and try again".into())
+        }
         StoreError::Conflict(c) if c == NO_OVERLAP || c.contains(NO_OVERLAP) => AppError::from(StoreError::Conflict(NO_OVERLAP.into())),
         other => AppError::from(other),
     }
@@ -704,76 +674,6 @@ pub(crate) async fn load_schedules(
         })
         .collect::<std::result::Result<Vec<_>, _>>()?;
     Ok(Schedule { calendars, holidays, appointments })
-}
-
-fn minutes_range(start: i64, end: i64) -> std::result::Result<TimeRange, String> {
-    let time = |m: i64| {
-        u32::try_from(m)
-            .ok()
-            .and_then(|m| if m == 1440 { NaiveTime::from_hms_opt(23, 59, 0) } else { NaiveTime::from_hms_opt(m / 60, m % 60, 0) })
-            .ok_or_else(|| format!("minute {m} is not in a day"))
-    };
-    TimeRange::new(time(start)?, time(end)?)
-}
-
-fn template_entry_of(row: &TemplateEntryRow) -> std::result::Result<TemplateEntry, StoreError> {
-    let corrupt = |what: String| StoreError::Corrupt(format!("template entry {}: {what}", row.id));
-    let weekday = match row.weekday {
-        1 => Weekday::Mon,
-        2 => Weekday::Tue,
-        3 => Weekday::Wed,
-        4 => Weekday::Thu,
-        5 => Weekday::Fri,
-        6 => Weekday::Sat,
-        7 => Weekday::Sun,
-        other => return Err(corrupt(format!("weekday {other}"))),
-    };
-    let hours = minutes_range(row.start_minute, row.end_minute).map_err(corrupt)?;
-    let kind = match row.kind.as_str() {
-        "work" => EntryKind::Working {
-            allowed_types: match row.allowed_type_ids.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-                None => AllowedTypes::Any,
-                Some(ids) => AllowedTypes::Only(ids.split(',').map(|id| AppointmentTypeId::new(id.trim())).collect()),
-            },
-            allow_overbook: row.allow_overbook != 0,
-        },
-        "block" => EntryKind::Block { reason: row.reason.clone().unwrap_or_else(|| "Blocked".into()) },
-        other => return Err(corrupt(format!("kind '{other}'"))),
-    };
-    Ok(TemplateEntry {
-        provider: ProviderId::new(row.provider_id.clone()),
-        location: LocationId::new(row.location_id.clone()),
-        weekday,
-        hours,
-        kind,
-    })
-}
-
-fn exception_of(row: &ExceptionRow) -> std::result::Result<DayException, StoreError> {
-    let corrupt = |what: String| StoreError::Corrupt(format!("schedule exception {}: {what}", row.id));
-    let date = parse_date(&row.date).map_err(corrupt)?;
-    let ranges = || -> std::result::Result<Vec<TimeRange>, StoreError> {
-        row.ranges
-            .as_deref()
-            .unwrap_or("")
-            .split(',')
-            .filter(|r| !r.trim().is_empty())
-            .map(|r| {
-                let (a, b) = r.split_once('-').ok_or_else(|| corrupt(format!("range '{r}'")))?;
-                let a: i64 = a.trim().parse().map_err(|_| corrupt(format!("range '{r}'")))?;
-                let b: i64 = b.trim().parse().map_err(|_| corrupt(format!("range '{r}'")))?;
-                minutes_range(a, b).map_err(corrupt)
-            })
-            .collect()
-    };
-    let location = || LocationId::new(row.location_id.clone().unwrap_or_default());
-    let kind = match row.kind.as_str() {
-        "closed" => ExceptionKind::Closed,
-        "replace_hours" => ExceptionKind::ReplaceHours { location: location(), hours: ranges()? },
-        "extra_hours" => ExceptionKind::ExtraHours { location: location(), hours: ranges()? },
-        other => return Err(corrupt(format!("kind '{other}'"))),
-    };
-    Ok(DayException { provider: ProviderId::new(row.provider_id.clone()), date, kind, note: row.reason.clone() })
 }
 
 /// The step as sent, with what it needs (a cancellation's reason and who).

@@ -327,6 +327,9 @@ pub async fn reschedule(
 pub struct ReceiptPage {
     pub r: Receipt,
     pub back: Option<String>,
+    pub csrf: String,
+    /// What became of "E-mail the receipt": (ok, message).
+    pub emailed: Option<(bool, String)>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -345,7 +348,37 @@ pub async fn receipt(
     match state.app.payment_receipt(&session.actor, &id).await {
         Ok(r) => {
             let back = Some(q.from).filter(|f| !f.is_empty() && f.len() <= 64 && f.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
-            render(&ReceiptPage { r, back })
+            render(&ReceiptPage { r, back, csrf: session.csrf_token.clone(), emailed: None })
+        }
+        Err(e) => error_page(e),
+    }
+}
+
+/// "E-mail the receipt": the receipt again with what happened (the address, or the server's refusal).
+pub async fn email_receipt(
+    State(state): State<AppState>,
+    session: PageSession,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let form = FormState::new(fields.into_iter().collect::<HashMap<_, _>>());
+    if let Err(r) = session.check_csrf(form.v("csrf")) {
+        return r;
+    }
+    let (status, emailed) = match state.app.email_receipt(&session.actor, &id).await {
+        Ok(to) => (StatusCode::OK, (true, format!("The receipt was e-mailed to {to}."))),
+        Err(AppError::Validation(e)) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, (false, e.errors.first().map(|f| f.message.clone()).unwrap_or_default()))
+        }
+        Err(AppError::Conflict(message)) => (StatusCode::CONFLICT, (false, message)),
+        Err(e) => return error_page(e),
+    };
+    match state.app.payment_receipt(&session.actor, &id).await {
+        Ok(r) => {
+            let from = form.v("from");
+            let back = Some(from.to_string())
+                .filter(|f| !f.is_empty() && f.len() <= 64 && f.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+            (status, render(&ReceiptPage { r, back, csrf: session.csrf_token.clone(), emailed: Some(emailed) })).into_response()
         }
         Err(e) => error_page(e),
     }

@@ -62,6 +62,7 @@ pub fn routes() -> Router<AppState> {
         .route("/schedule/appointments/{id}/check-out", post(appointments::check_out))
         .route("/schedule/appointments/{id}/reschedule", post(appointments::reschedule))
         .route("/schedule/payments/{id}/receipt", get(appointments::receipt))
+        .route("/schedule/payments/{id}/email", post(appointments::email_receipt))
         .route("/schedule/series", get(appointments::series_form).post(appointments::series_submit))
         .route("/schedule/reminders", get(reminders::page))
         .route("/schedule/reminders/send", post(reminders::send))

@@ -105,13 +105,7 @@ pub(crate) fn more_links(role: medoffice_domain::security::Role) -> Vec<(&'stati
 }
 
 impl CalendarChrome {
-    fn new(
-        view: &CalendarView,
-        date: NaiveDate,
-        span: CalendarSpan,
-        provider_id: &str,
-        session: &PageSession,
-    ) -> CalendarChrome {
+    fn new(view: &CalendarView, date: NaiveDate, span: CalendarSpan, provider_id: &str, session: &PageSession) -> CalendarChrome {
         let can_book = session.actor.role.may(Action::BookAppointments);
         let (name, path, step) = match span {
             CalendarSpan::Day => ("day", "/schedule", 1),

@@ -199,3 +199,22 @@ async fn open_slots_across_providers_recurring_series_and_roles_in_the_api() {
     let r = server.api(Method::POST, &format!("/api/v1/appointments/{id}/check-in"), Some(&bookkeeper), Some(&json!({}))).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
 }
+
+#[tokio::test]
+async fn e_mailing_a_receipt_without_smtp_set_up_says_so_and_claims_nothing() {
+    let server = spawn().await;
+    let token = server.token("frontdesk").await;
+    let day = working_day(2);
+    let (_, id) = booked(&server, &token, "Postlethwaite", &day, "11:00").await;
+    let browser = server.login("frontdesk").await;
+    let fields = [("demographics_confirmed", "on"), ("insurance_confirmed", "on"), ("copay_amount", "15"), ("payment_method", "cash")];
+    let done = server.post_form(&browser, &format!("/schedule/appointments/{id}/check-in"), &fields).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text());
+    let receipt_path = done.location().split('?').next().expect("path").to_string();
+    let email_path = receipt_path.replace("/receipt", "/email");
+    let reply = server.post_form(&browser, &email_path, &[("from", id.as_str())]).await;
+    assert!(reply.status == StatusCode::CONFLICT || reply.status == StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.status);
+    let html = reply.text();
+    assert!(html.contains("class=\"alert\""), "the refusal is shown: {html}");
+    assert!(!html.contains("was e-mailed to"), "{html}");
+}

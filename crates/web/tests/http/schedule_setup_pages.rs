@@ -297,6 +297,9 @@ async fn locations_rooms_types_and_holidays_are_managed_through_their_pages() {
     let marker = "/admin/schedule/rooms/";
     let start = html.find(marker).expect("a room form") + marker.len();
     let room_id = html[start..].split('/').next().expect("id").to_string();
+    let renamed = server.post_form(&admin, &format!("/admin/schedule/rooms/{room_id}/rename"), &[("name", "Exam A")]).await;
+    assert_eq!(renamed.status, StatusCode::SEE_OTHER, "{}", renamed.text());
+    assert!(server.get(&admin, renamed.location()).await.text().contains("value=\"Exam A\""));
     let off = server.post_form(&admin, &format!("/admin/schedule/rooms/{room_id}/deactivate"), &[]).await;
     assert_eq!(off.status, StatusCode::SEE_OTHER);
     assert!(server.get(&admin, off.location()).await.text().contains("<span class=\"tag\">deactivated</span>"));

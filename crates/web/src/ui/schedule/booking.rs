@@ -253,8 +253,10 @@ pub async fn book(State(state): State<AppState>, session: PageSession, Form(fiel
             return Redirect::to(&format!("{target}#appointment-{}", a.id)).into_response();
         }
         Err(AppError::Validation(errors)) => {
+            // A missing date or time is already said; the use case's "start" message would repeat it.
+            let said = !missing.is_empty();
             for f in errors.errors {
-                if !(f.field == "start" && !missing.is_empty()) {
+                if f.field != "start" || !said {
                     missing.add(&f.field, f.message);
                 }
             }

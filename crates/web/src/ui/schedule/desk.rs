@@ -81,6 +81,7 @@ struct ArrivalsPage {
     provider_id: String,
     provider_options: Vec<(String, String)>,
     day_href: String,
+    more: Vec<(&'static str, &'static str)>,
     list: ArrivalsList,
 }
 
@@ -173,6 +174,7 @@ pub async fn arrivals(State(state): State<AppState>, session: PageSession, Query
         next: step(NaiveDate::checked_add_days),
         provider_options: view.providers.iter().map(|p| (p.id.clone(), p.name.clone())).collect(),
         day_href: href("/schedule", &[("date", &d), ("provider_id", &provider_id)]),
+        more: super::more_links(session.actor.role),
         provider_id,
         date: d,
         list,
@@ -300,6 +302,7 @@ pub async fn print(State(state): State<AppState>, session: PageSession, Query(q)
 type SheetOrder = (String, u8);
 
 #[cfg(test)]
+#[allow(clippy::expect_used)]
 mod tests {
     use super::*;
     use chrono::NaiveDateTime;

@@ -353,6 +353,7 @@ fn make_entry(a: &CalendarAppointment, types: &[CalendarType], now: Option<Naive
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used)]
 mod tests {
     use super::*;
     use medoffice_app::schedule_views::{BlockView, MinuteRange};
