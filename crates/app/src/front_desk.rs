@@ -606,7 +606,9 @@ impl App {
             payment: payment_view(&p, by, actor.timezone),
             practice_name: practice.name,
             practice_address: (!address.is_empty()).then(|| address.join(", ")),
-            practice_phone: practice.phone,
+            practice_phone: practice
+                .phone
+                .map(|digits| medoffice_domain::patients::Phone::parse(&digits).map(|p| p.display()).unwrap_or(digits)),
             patient_name: patient.display_name(),
             patient_mrn: patient.mrn,
             visit,

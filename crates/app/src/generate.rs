@@ -555,3 +555,149 @@ async fn insert_generated_patient(
     store::insert_tokens(conn, practice_id, &id, &tokens).await?;
     Ok(())
 }
+
+/// What `generate_appointments` made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct GeneratedAppointments {
+    pub appointments: usize,
+    /// Of those, in the past (completed, cancelled or no-show).
+    pub past: usize,
+}
+
+impl App {
+    /// `days` days of appointments for every provider of the practice, ending `days_ahead` days
+    /// after today (the past ones completed, cancelled or missed; the future ones scheduled or
+    /// confirmed), about 70% of each provider's open windows filled with the practice's types.
+    /// Written in bulk with the store's insert (each with its booking event), so the database's
+    /// no-overlap rule still holds; times come from the domain's `availability`, so they respect
+    /// templates, exceptions and holidays. Deterministic for a seed. For benchmarks and the
+    /// `generate --days` command, not for a live practice (no audit record per appointment; one
+    /// for the run).
+    pub async fn generate_appointments(&self, practice_id: &str, days: u32, days_ahead: u32, seed: u64) -> Result<GeneratedAppointments> {
+        use medoffice_domain::scheduling::{AppointmentStatus, ProviderId, availability};
+        use medoffice_store::scheduling::{self as sched, AppointmentEventRow, AppointmentRow, local_text, minute_of};
+        let mut rng = SmallRng::seed_from_u64(seed ^ 0x5c4e_d01e);
+        let now = self.now_text();
+        let now_local = {
+            let mut conn = self.store.pool().acquire().await.map_err(medoffice_store::StoreError::from)?;
+            let p = practice::get(&mut conn, practice_id).await?;
+            let tz: chrono_tz::Tz = p.timezone.parse().unwrap_or(chrono_tz::America::New_York);
+            self.now().with_timezone(&tz).naive_local()
+        };
+        let today = now_local.date();
+        let first = today - Duration::days(i64::from(days.saturating_sub(days_ahead)));
+        let last = today + Duration::days(i64::from(days_ahead));
+        let mut tx = self.store.begin().await?;
+        let providers = practice::list_providers(&mut tx, practice_id).await?;
+        let types = crate::scheduling::load_types(&mut tx, practice_id).await?;
+        let patient_ids = store::list_ids(&mut tx, practice_id, 50_000).await?;
+        if patient_ids.is_empty() || types.is_empty() {
+            return Ok(GeneratedAppointments { appointments: 0, past: 0 });
+        }
+        let (mut made, mut past, mut pending) = (0usize, 0usize, 0usize);
+        for provider in &providers {
+            let id = ProviderId::new(provider.id.clone());
+            let schedule = crate::scheduling::load_schedule(&mut tx, practice_id, &id, first, last).await?;
+            let offered: Vec<_> = types.iter().filter(|t| t.offered_by(&id)).collect();
+            let (Some(calendar), false) = (schedule.calendar_of(&id), offered.is_empty()) else { continue };
+            let mut day = first;
+            while day <= last {
+                for window in availability(day, calendar, &schedule.holidays) {
+                    let interval = window.interval();
+                    let mut start = interval.start();
+                    while start < interval.end() {
+                        let t = offered[rng.random_range(0..offered.len())];
+                        let Some(end) = start.checked_add_signed(Duration::minutes(i64::from(t.duration().minutes()))) else { break };
+                        if end > interval.end() {
+                            break;
+                        }
+                        let taken_already =
+                            schedule.appointments.iter().any(|a| a.occupies_time() && a.interval.start() < end && start < a.interval.end());
+                        if !rng.random_bool(0.7) || !window.allows(&t.id) || taken_already {
+                            start += Duration::minutes(i64::from(t.duration().minutes().min(20)));
+                            continue;
+                        }
+                        let status = if end <= now_local {
+                            past += 1;
+                            match rng.random_range(0..100) {
+                                0..=84 => AppointmentStatus::Completed,
+                                85..=92 => AppointmentStatus::Cancelled,
+                                _ => AppointmentStatus::NoShow,
+                            }
+                        } else if start <= now_local {
+                            AppointmentStatus::Arrived
+                        } else if rng.random_bool(0.5) {
+                            AppointmentStatus::Confirmed
+                        } else {
+                            AppointmentStatus::Scheduled
+                        };
+                        let row = AppointmentRow {
+                            practice_id: practice_id.to_string(),
+                            id: new_id(),
+                            patient_id: patient_ids[rng.random_range(0..patient_ids.len())].clone(),
+                            provider_id: provider.id.clone(),
+                            location_id: window.location.as_str().to_string(),
+                            appointment_type_id: t.id.as_str().to_string(),
+                            start_at: local_text(start),
+                            end_at: local_text(end),
+                            start_minute: minute_of(start),
+                            end_minute: minute_of(end),
+                            status: status.as_str().to_string(),
+                            overbook: 0,
+                            cancel_reason: (status == AppointmentStatus::Cancelled).then(|| "Patient called to cancel".to_string()),
+                            cancelled_by: (status == AppointmentStatus::Cancelled).then(|| "patient".to_string()),
+                            rescheduled_to: None,
+                            notes: None,
+                            version: 1,
+                            created_at: now.clone(),
+                            updated_at: now.clone(),
+                            series_id: None,
+                            rescheduled_from: None,
+                            room_id: None,
+                        };
+                        sched::insert_appointment(&mut tx, &row).await?;
+                        sched::append_appointment_event(
+                            &mut tx,
+                            &AppointmentEventRow {
+                                practice_id: practice_id.to_string(),
+                                appointment_id: row.id.clone(),
+                                seq: 1,
+                                at: now.clone(),
+                                user_id: None,
+                                from_status: None,
+                                to_status: row.status.clone(),
+                                detail: serde_json::json!({"event": "book", "start": row.start_at, "generated": true}).to_string(),
+                            },
+                        )
+                        .await?;
+                        made += 1;
+                        pending += 1;
+                        if pending >= 2000 {
+                            tx.commit().await?;
+                            tx = self.store.begin().await?;
+                            pending = 0;
+                        }
+                        start = end;
+                    }
+                }
+                day += Duration::days(1);
+            }
+        }
+        medoffice_store::audit::append(
+            &mut tx,
+            NewAuditEvent {
+                practice_id: practice_id.to_string(),
+                at: now,
+                username: "(command line)".into(),
+                action: "appointment.generate".into(),
+                record_type: "appointment".into(),
+                outcome: "success".into(),
+                detail: format!("{made} synthetic appointments from {first} to {last} (seed {seed})"),
+                ..Default::default()
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(GeneratedAppointments { appointments: made, past })
+    }
+}

@@ -70,7 +70,7 @@ enum Command {
         /// Number of patients (with insurance).
         #[arg(long)]
         patients: usize,
-        /// Days of appointments, encounters and claims (made once scheduling and billing exist; today only patients are made).
+        /// Days of appointments for every provider (a quarter of them, at most 90, ahead of today); encounters and claims come with billing.
         #[arg(long, default_value_t = 0)]
         days: u32,
         /// Seed: the same seed makes the same data.
@@ -263,11 +263,14 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     }
                 })
                 .await?;
+            // A quarter of the days (at most 90) lie ahead: a booked-up future to search for open slots.
+            let booked = app.generate_appointments(&made.practice_id, days, (days / 4).min(90), seed).await?;
             let secs = started.elapsed().as_secs_f64();
             println!(
                 "{}",
                 serde_json::json!({"practice_id": made.practice_id, "patients": made.patients, "coverages": made.coverages, "days": days,
-                    "days_note": "appointments, encounters and claims are generated once scheduling and billing exist", "seconds": (secs * 10.0).round() / 10.0})
+                    "appointments": booked.appointments, "past_appointments": booked.past,
+                    "days_note": "encounters and claims are generated once billing exists", "seconds": (secs * 10.0).round() / 10.0})
             );
             Ok(())
         }

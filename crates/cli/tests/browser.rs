@@ -206,12 +206,86 @@ async fn journey(client: &Client, base: &str, data_dir: &Path) {
     client.wait().for_element(Locator::Css(".chart-head")).await.unwrap();
     assert_eq!(client.current_url().await.unwrap().path(), chart_url.path());
 
+    schedule_journey(client, chart_url.as_str()).await;
+
     // Sign out: the chart is no longer reachable.
     client.find(Locator::Css(".topbar-user button")).await.unwrap().click().await.unwrap();
     client.wait().for_element(Locator::Id("username")).await.unwrap();
     shot(client, "07-signed-out").await;
     client.goto(chart_url.as_str()).await.unwrap();
     assert!(client.current_url().await.unwrap().path().starts_with("/login"), "after sign-out the chart needs a new sign-in");
+}
+
+/// Clicks the first element matching `css`, retrying briefly while the page settles.
+async fn click(client: &Client, css: &str) {
+    for _ in 0..50 {
+        if let Ok(e) = client.find(Locator::Css(css)).await
+            && e.click().await.is_ok()
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("could not click {css}");
+}
+
+/// From the patient's chart: find the next open afternoon slot, book it, confirm, check in with
+/// the $25.00 co-pay (receipt), take the patient to a room, check out booking the follow-up.
+async fn schedule_journey(client: &Client, chart_url: &str) {
+    client.find(Locator::LinkText("Book an appointment")).await.unwrap().click().await.unwrap();
+    client.wait().for_element(Locator::Id("find-heading")).await.unwrap();
+    client.find(Locator::Id("f-part")).await.unwrap().select_by_value("afternoon").await.unwrap();
+    click(client, ".find-form button[type=submit]").await;
+    client.wait().for_element(Locator::Css(".slot-list .slot form button[type=submit]")).await.unwrap();
+    let first_slot = text_of(client, ".slot-list .slot .slot-when").await;
+    assert!(first_slot.as_str() >= "12:00", "an afternoon slot, got {first_slot}");
+    shot(client, "08-next-open-slots").await;
+    click(client, ".slot-list .slot form button[type=submit]").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while client.current_url().await.unwrap().path() == "/schedule/new" {
+        assert!(Instant::now() < deadline, "booking the slot did not leave the booking form");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // The chart lists the new appointment; open its page.
+    client.goto(chart_url).await.unwrap();
+    click(client, "a[href^='/schedule/appointments/']").await;
+    client.wait().for_element(Locator::Css(".appt-head")).await.unwrap();
+    assert!(text_of(client, ".appt-head").await.contains(&first_slot[..5]), "the booked time is on the page");
+    click(client, "form[action$='/status'] input[value=confirm] ~ button").await;
+    client.wait().for_element(Locator::Css(".status-tag.status-confirmed")).await.unwrap();
+
+    // Check in: confirm demographics and insurance, take the co-pay by card.
+    client.find(Locator::Id("f-demographics_confirmed")).await.unwrap().click().await.unwrap();
+    client.find(Locator::Id("f-insurance_confirmed")).await.unwrap().click().await.unwrap();
+    let amount = client.find(Locator::Id("f-copay_amount")).await.unwrap().prop("value").await.unwrap().unwrap_or_default();
+    assert_eq!(amount, "25.00", "the co-pay of the primary coverage is offered");
+    client.find(Locator::Id("f-payment_method")).await.unwrap().select_by_value("card").await.unwrap();
+    fill(client, "f-payment_reference", "4242").await;
+    shot(client, "09-check-in").await;
+    click(client, "#check-in button[type=submit]").await;
+    client.wait().for_element(Locator::Css(".receipt")).await.unwrap();
+    let receipt = text_of(client, ".receipt").await;
+    assert!(receipt.contains("$25.00") && receipt.contains("Quintanilla-Brooks, Harriet") && receipt.contains("No. 1"), "{receipt}");
+    shot(client, "10-receipt").await;
+    client.find(Locator::LinkText("Back to the appointment")).await.unwrap().click().await.unwrap();
+    client.wait().for_element(Locator::Css(".status-tag.status-arrived")).await.unwrap();
+
+    // To a room, then check out with the first follow-up time offered.
+    click(client, "form.room-form button[type=submit]").await;
+    client.wait().for_element(Locator::Css(".status-tag.status-in_room")).await.unwrap();
+    click(client, "input[name=follow_up_slot]:not([value=none])").await;
+    shot(client, "11-check-out").await;
+    click(client, "#check-out button[type=submit]").await;
+    client.wait().for_element(Locator::Css(".status-tag.status-scheduled")).await.unwrap();
+    let history = text_of(client, ".chart-grid").await;
+    assert!(history.contains("Booked for"), "the follow-up's page: {history}");
+    shot(client, "12-follow-up-booked").await;
+
+    // Back on the chart: the visit is checked out and the follow-up is on the list.
+    client.goto(chart_url).await.unwrap();
+    let list = text_of(client, ".chart-grid").await;
+    assert!(list.contains("Checked out") && list.contains("Scheduled"), "{list}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod identifiers;
+pub mod ledger;
 pub mod money;
 pub mod patients;
 pub mod scheduling;

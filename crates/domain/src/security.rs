@@ -73,6 +73,9 @@ impl Role {
             ManageWaitlist => matches!(self, Admin | FrontDesk),
             ReadRecalls | CreateRecalls => matches!(self, Admin | FrontDesk | Provider),
             ManageRecalls => matches!(self, Admin | FrontDesk),
+            // The books: the bookkeeper and the office manager; reopening a closed period is the admin's.
+            ReadBooks | PostJournal | ManageAccounts | ClosePeriods => matches!(self, Admin | Bookkeeper),
+            ReopenPeriods => matches!(self, Admin),
         }
     }
 }
@@ -134,6 +137,16 @@ pub enum Action {
     CreateRecalls,
     /// Record calls, letters and e-mails about recalls, and close them.
     ManageRecalls,
+    /// See the books: chart of accounts, journal, trial balance and the statements.
+    ReadBooks,
+    /// Post manual journal entries and reverse entries.
+    PostJournal,
+    /// Add, rename and close accounts of the chart.
+    ManageAccounts,
+    /// Close a month of the books.
+    ClosePeriods,
+    /// Reopen a closed month: the office manager only, audited.
+    ReopenPeriods,
 }
 
 /// A password staff choose must be long; the full policy (common-password list, MFA) grows with the
@@ -231,5 +244,16 @@ mod tests {
             assert_eq!(role.may(Action::CreateRecalls), clinical, "{role}");
         }
         assert!(!Role::Bookkeeper.may(Action::ReadRecalls) && !Role::Bookkeeper.may(Action::ReadWaitlist));
+    }
+
+    #[test]
+    fn the_bookkeeper_and_the_admin_keep_the_books_and_only_the_admin_reopens_a_period() {
+        for role in Role::ALL {
+            let books = matches!(role, Role::Admin | Role::Bookkeeper);
+            for action in [Action::ReadBooks, Action::PostJournal, Action::ManageAccounts, Action::ClosePeriods] {
+                assert_eq!(role.may(action), books, "{role} {action:?}");
+            }
+            assert_eq!(role.may(Action::ReopenPeriods), role == Role::Admin, "{role}");
+        }
     }
 }

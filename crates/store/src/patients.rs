@@ -536,3 +536,13 @@ pub async fn merge(
     .await?;
     Ok(moved)
 }
+
+/// Up to `limit` ids of the practice's patients not merged away, in id order (synthetic data).
+pub async fn list_ids(conn: &mut AnyConnection, practice_id: &str, limit: i64) -> Result<Vec<String>> {
+    let rows: Vec<(String,)> = sqlx::query_as("SELECT id FROM patient WHERE practice_id = $1 AND merged_into IS NULL ORDER BY id LIMIT $2")
+        .bind(practice_id)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}

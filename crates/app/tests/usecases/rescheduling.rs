@@ -240,3 +240,36 @@ both_backends! {
         }
     }
 }
+
+both_backends! {
+    async fn generated_appointments_fill_the_templates_without_one_overlap(env: TestEnv) {
+        let s = setup(&env).await;
+        let practice_id = s.staff.admin.practice_id.clone();
+        let made = env.app.generate_appointments(&practice_id, 28, 7, 7).await.unwrap();
+        assert!(made.appointments > 100, "{made:?}");
+        assert!(made.past > 0 && made.past < made.appointments, "{made:?}");
+        // Every one inside working hours: none at lunch or on a weekend, and no two overlapping.
+        let mut conn = env.store.pool().acquire().await.unwrap();
+        for dr in &s.providers {
+            let from = store::minute_of(chrono::NaiveDate::from_ymd_opt(2026, 5, 1).unwrap().and_hms_opt(0, 0, 0).unwrap());
+            let rows = store::list_appointments(&mut conn, &practice_id, dr, from, from + 60 * 24 * 60).await.unwrap();
+            for a in &rows {
+                let start = a.interval().unwrap().start();
+                assert!(!matches!(chrono::Datelike::weekday(&start.date()), chrono::Weekday::Sat | chrono::Weekday::Sun), "{a:?}");
+                assert!(!a.start_at.contains("T12:"), "lunch: {a:?}");
+            }
+            let occupying: Vec<_> = rows.iter().filter(|a| a.status().unwrap().occupies_time()).collect();
+            for pair in occupying.windows(2) {
+                assert!(pair[0].end_minute <= pair[1].start_minute, "{pair:?}");
+            }
+        }
+        drop(conn);
+        // The booking rules see them: an open-slot search never offers a generated appointment's time.
+        let slots = env.app.search_open_slots(&s.staff.front_desk, &SlotSearch { max_results: "50".into(), ..Default::default() }).await.unwrap();
+        let booked = env.app.list_appointments(&s.staff.admin, None, "2026-06-16").await.unwrap();
+        for slot in slots.iter().filter(|x| x.start.starts_with("2026-06-16")) {
+            assert!(booked.iter().filter(|a| a.provider_id == slot.provider_id && a.status != "cancelled" && a.status != "no_show")
+                .all(|a| a.end <= slot.start || a.start >= slot.end), "{slot:?}");
+        }
+    }
+}
