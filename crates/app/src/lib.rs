@@ -9,6 +9,7 @@ pub mod demo;
 mod error;
 pub mod front_desk;
 pub mod generate;
+pub mod ledger;
 pub mod mailer;
 pub mod patients;
 pub mod practice;

@@ -522,7 +522,7 @@ async fn plan_in(
         let (bookable, reason) = match &o.status {
             OccurrenceStatus::Bookable(p) if matches!(p.fit, medoffice_domain::scheduling::BookingFit::Free) => (true, None),
             OccurrenceStatus::Bookable(_) => (false, Some("another appointment is at that time".to_string())),
-            OccurrenceStatus::Unbookable(why) => (false, Some(why.to_string())),
+            OccurrenceStatus::Unbookable(why) => (false, Some(crate::scheduling::unbookable_text(why))),
         };
         views.push(OccurrenceView {
             number: o.number,

@@ -229,14 +229,12 @@ impl App {
             load_schedule(tx, practice_id, &provider, interval.start().date(), interval.end().date()).await.map_err(Attempt::store)?;
         let proposed = ProposedBooking { provider: provider.clone(), interval, replaces: None };
         let placement = check_placement(&proposed, &appointment_type, &schedule).map_err(|u| Attempt::Failed(unbookable(u)))?;
-        if let BookingFit::Overbook { overlapping } = &placement.fit
-            && !req.overbook
-        {
-            let first = overlapping.first().map(|a| a.as_str()).unwrap_or_default();
-            return Err(Attempt::Failed(AppError::Conflict(format!(
-                "that time is taken (appointment {first}); the template allows an overbook here, which the provider or the \
+        if matches!(placement.fit, BookingFit::Overbook { .. }) && !req.overbook {
+            return Err(Attempt::Failed(AppError::Conflict(
+                "that time is taken by another appointment; the template allows an overbook here, which the provider or the \
                  office manager may book on purpose"
-            ))));
+                    .into(),
+            )));
         }
         let id = req.id.map(str::to_string).unwrap_or_else(new_id);
         let now = self.now_text();
@@ -481,9 +479,22 @@ pub(crate) fn booking_store_error(e: StoreError) -> AppError {
 
 /// A domain refusal: another appointment in the way is a conflict (409), anything else a
 /// validation error naming the field to change.
+/// Why a time cannot be booked, in the desk's words: another appointment is named by its time
+/// (never by its internal id); every other reason as the domain words it.
+pub(crate) fn unbookable_text(u: &Unbookable) -> String {
+    match u {
+        Unbookable::Conflict(c) => format!(
+            "the provider already has an appointment from {} to {}",
+            c.interval.start().format("%H:%M"),
+            c.interval.end().format("%H:%M")
+        ),
+        other => other.to_string(),
+    }
+}
+
 pub(crate) fn unbookable(u: Unbookable) -> AppError {
     match u {
-        Unbookable::Conflict(c) => AppError::Conflict(format!("that time is taken: {c}; choose another")),
+        Unbookable::Conflict(_) => AppError::Conflict(format!("that time is taken: {}; choose another", unbookable_text(&u))),
         Unbookable::TypeNotOffered | Unbookable::TypeNotAllowedHere => ValidationErrors::single("appointment_type", u.to_string()).into(),
         other => ValidationErrors::single("start", other.to_string()).into(),
     }

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod blobs;
 pub mod calendar_feeds;
 pub mod front_desk;
+pub mod ledger;
 pub mod patients;
 pub mod practice;
 pub mod recalls;

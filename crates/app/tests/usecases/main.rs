@@ -18,6 +18,7 @@ mod calendar_feeds;
 mod concurrency;
 mod coverages;
 mod front_desk;
+mod ledger;
 mod patients;
 mod recalls;
 mod reminders;

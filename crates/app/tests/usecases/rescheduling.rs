@@ -105,7 +105,7 @@ both_backends! {
         let shown: Vec<(u32, bool)> = preview.iter().map(|o| (o.number, o.bookable)).collect();
         assert_eq!(shown, [(1, true), (2, true), (3, false), (4, false), (5, true)]);
         assert!(preview[2].reason.as_deref().unwrap_or("").contains("Staff training day"), "{preview:?}");
-        assert!(preview[3].reason.as_deref().unwrap_or("").contains("already has appointment"), "{preview:?}");
+        assert!(preview[3].reason.as_deref().unwrap_or("").contains("already has an appointment from 09:10 to 09:30"), "{preview:?}");
         assert!(env.app.list_appointments(&s.staff.admin, Some(dr), "2026-06-16").await.unwrap().is_empty(), "a preview books nothing");
 
         let done = env.app.book_recurring(&s.staff.front_desk, &input).await.unwrap();

@@ -218,3 +218,16 @@ async fn e_mailing_a_receipt_without_smtp_set_up_says_so_and_claims_nothing() {
     assert!(html.contains("class=\"alert\""), "the refusal is shown: {html}");
     assert!(!html.contains("was e-mailed to"), "{html}");
 }
+
+#[tokio::test]
+async fn only_a_role_that_may_overbook_sees_the_overbook_choice() {
+    let server = spawn().await;
+    let admin = server.login("admin").await;
+    let page = server.get(&admin, "/schedule/new").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    assert!(page.text().contains("name=\"overbook\""), "the office manager may overbook");
+    let desk = server.login("frontdesk").await;
+    let page = server.get(&desk, "/schedule/new").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.text().contains("name=\"overbook\""), "the front desk may not");
+}

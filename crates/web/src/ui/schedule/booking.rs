@@ -175,6 +175,8 @@ struct BookPage {
     slot_days: Option<Vec<SlotDay>>,
     slot_count: usize,
     back_href: String,
+    /// The role may book on top of another appointment where the template allows it.
+    can_overbook: bool,
 }
 
 /// The patient search results alone, for search as you type.
@@ -240,6 +242,7 @@ pub async fn book(State(state): State<AppState>, session: PageSession, Form(fiel
         start: format!("{date}T{time}"),
         appointment_type: form.take("appointment_type"),
         notes: form.take("notes"),
+        overbook: form.v("overbook") == "on",
         ..Default::default()
     };
     let (status, taken) = match state.app.book_appointment(&session.actor, &input).await {
@@ -401,6 +404,7 @@ async fn book_page(
         slot_days,
         slot_count,
         back_href,
+        can_overbook: session.actor.role.may(Action::OverbookAppointments),
         state: q,
     })
 }
