@@ -60,11 +60,14 @@ ensure_chromium() {
 
 say "Services and tools"
 command -v psql >/dev/null 2>&1 || apt_install postgresql-client
+# The ledger's export is checked against an independent accounting tool.
+command -v hledger >/dev/null 2>&1 || { say "Installing hledger (Debian package) for the ledger cross-check"; apt_install hledger; }
 ensure_postgres
 ensure_test_database
 ensure_chromium
 echo "PostgreSQL: $(psql "$MEDOFFICE_TEST_POSTGRES_URL" -Atc 'SHOW server_version')"
 echo "Chromium: $(/usr/bin/chromium --version 2>/dev/null | head -n 1)"
+echo "hledger: $(hledger --version 2>/dev/null | head -n 1)"
 
 say "cargo fmt --check"
 cargo fmt --all -- --check

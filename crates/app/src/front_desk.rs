@@ -8,11 +8,13 @@
 //! stays empty until it posts it. Check-out is one transaction too: `checked_out` and, when asked,
 //! the follow-up booked under the usual booking rules.
 
+use crate::ledger::{NewEntry, NewLine};
 use crate::rescheduling::SlotSearch;
 use crate::scheduling::{Attempt, BOOKING_ATTEMPTS, BookingRequest, appointment_view, load_types, parse_instant, required_id};
 use crate::views::{AppointmentView, CoverageView, PatientView, SlotView};
 use crate::{Actor, App, AppError, AuditNote, Result};
 use medoffice_domain::ValidationErrors;
+use medoffice_domain::ledger::accounts;
 use medoffice_domain::money::Money;
 use medoffice_domain::scheduling::{AppointmentEvent, AppointmentStatus, EventKind, transition};
 use medoffice_domain::security::Action;
@@ -390,6 +392,36 @@ impl App {
                     void_reason: None,
                 };
                 payments::insert_payment(&mut tx, &row).await?;
+                // The money event's journal entry, in the same transaction (product.md: a co-pay
+                // collected at the desk debits Undeposited funds and credits AR - Patients until
+                // the visit's patient share is known).
+                let posted = self
+                    .post_entry(
+                        &mut tx,
+                        practice_id,
+                        &NewEntry {
+                            date: Some(actor.today(self.now())),
+                            memo: format!("Co-pay, receipt {} ({})", row.receipt_number, row.method),
+                            source_kind: "copay".into(),
+                            source_id: Some(row.id.clone()),
+                            idempotency_key: Some(format!("copay:{}", row.id)),
+                            reversal_of: None,
+                            posted_by: actor.user_id.clone(),
+                            lines: vec![
+                                NewLine {
+                                    patient_id: Some(row.patient_id.clone()),
+                                    ..NewLine::debit(accounts::UNDEPOSITED_FUNDS, row.amount_cents)
+                                },
+                                NewLine {
+                                    patient_id: Some(row.patient_id.clone()),
+                                    ..NewLine::credit(accounts::AR_PATIENTS, row.amount_cents)
+                                },
+                            ],
+                        },
+                    )
+                    .await?;
+                payments::set_ledger_entry(&mut tx, practice_id, &row.id, &posted.entry.id).await?;
+                let row = PaymentRow { ledger_entry_id: Some(posted.entry.id.clone()), ..row };
                 self.audit(
                     &mut tx,
                     actor,
@@ -695,6 +727,29 @@ impl App {
             StoreError::Conflict(_) => AppError::Conflict("this payment is already voided".into()),
             other => other.into(),
         })?;
+        if let Some(original) = &row.ledger_entry_id {
+            self.post_entry(
+                &mut tx,
+                practice_id,
+                &NewEntry {
+                    date: Some(actor.today(self.now())),
+                    memo: format!("Co-pay voided, receipt {}: {reason}", row.receipt_number),
+                    source_kind: "copay_void".into(),
+                    source_id: Some(row.id.clone()),
+                    idempotency_key: Some(format!("copay-void:{}", row.id)),
+                    reversal_of: Some(original.clone()),
+                    posted_by: actor.user_id.clone(),
+                    lines: vec![
+                        NewLine { patient_id: Some(row.patient_id.clone()), ..NewLine::debit(accounts::AR_PATIENTS, row.amount_cents) },
+                        NewLine {
+                            patient_id: Some(row.patient_id.clone()),
+                            ..NewLine::credit(accounts::UNDEPOSITED_FUNDS, row.amount_cents)
+                        },
+                    ],
+                },
+            )
+            .await?;
+        }
         self.audit(
             &mut tx,
             actor,

@@ -14,15 +14,16 @@
 
 use crate::{Actor, App, AppError, AuditNote, Result};
 use chrono::{Datelike, Months, NaiveDate};
+use medoffice_domain::ValidationErrors;
 use medoffice_domain::ledger::{self, AccountType, DEFAULT_CHART, EntryError, Line};
 use medoffice_domain::money::Money;
 use medoffice_domain::security::Action;
 use medoffice_domain::validation::clean;
-use medoffice_domain::ValidationErrors;
 use medoffice_store::ledger::{self as store, AccountRow, EntryRow, LineRow};
 use medoffice_store::{Connection, StoreError, new_id, next_counter};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use utoipa::ToSchema;
 
 /// The most entries a journal page lists.
 pub const JOURNAL_PAGE: i64 = 200;
@@ -92,7 +93,7 @@ pub struct PostedEntry {
 }
 
 /// An account of the chart as shown.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AccountView {
     pub id: String,
     pub number: String,
@@ -145,6 +146,28 @@ impl ManualLineInput {
     }
 }
 
+/// An entry as the API sends it: amounts in cents.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct JournalEntryInput {
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    pub memo: String,
+    /// Unique per practice: the same key posted again returns the first entry (201 both times).
+    pub idempotency_key: String,
+    pub lines: Vec<JournalLineInput>,
+}
+
+/// One line: an account's number and a debit or a credit in cents (the other one 0).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct JournalLineInput {
+    pub account: String,
+    pub debit_cents: i64,
+    pub credit_cents: i64,
+    pub memo: String,
+}
+
 /// A reversal as asked: its date (blank: the original's date) and why.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
@@ -154,7 +177,7 @@ pub struct ReverseInput {
 }
 
 /// A line as shown.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct LineView {
     pub account_id: String,
     pub account_number: String,
@@ -169,7 +192,7 @@ pub struct LineView {
 }
 
 /// An entry as shown, with its lines and its reversal links.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct EntryView {
     pub id: String,
     pub entry_number: i64,
@@ -187,7 +210,7 @@ pub struct EntryView {
 }
 
 /// One account's row of the trial balance: its balance on the side it falls.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TrialBalanceRow {
     pub account_id: String,
     pub number: String,
@@ -198,7 +221,7 @@ pub struct TrialBalanceRow {
 }
 
 /// The trial balance as of a date: every account with a balance, and the two totals (equal).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TrialBalanceView {
     pub as_of: String,
     pub accounts: Vec<TrialBalanceRow>,
@@ -231,7 +254,10 @@ pub struct AccountDetailView {
     pub from: String,
     pub to: String,
     pub opening_balance_cents: i64,
+    /// The first [`ACCOUNT_DETAIL_LIMIT`] lines of the period.
     pub lines: Vec<AccountDetailLine>,
+    /// True when the period has more lines than are listed (the closing balance counts them all).
+    pub truncated: bool,
     pub closing_balance_cents: i64,
 }
 
@@ -326,7 +352,11 @@ impl App {
         let lines: Vec<Line> = entry
             .lines
             .iter()
-            .map(|l| Line { account: l.account.trim().to_string(), debit: Money::from_cents(l.debit_cents), credit: Money::from_cents(l.credit_cents) })
+            .map(|l| Line {
+                account: l.account.trim().to_string(),
+                debit: Money::from_cents(l.debit_cents),
+                credit: Money::from_cents(l.credit_cents),
+            })
             .collect();
         let total = match ledger::check_lines(&lines) {
             Ok(total) => Some(total),
@@ -403,7 +433,18 @@ impl App {
                 claim_id: l.claim_id.clone(),
             })
             .collect();
-        store::insert_entry(conn, &row, &line_rows).await?;
+        if !store::insert_entry(conn, &row, &line_rows).await? {
+            // Posted meanwhile by a concurrent transaction under the same key: that one stands.
+            let first = match key {
+                Some(key) => store::entry_by_key(conn, practice_id, key).await?,
+                None => None,
+            };
+            let Some(first) = first else {
+                return Err(AppError::Conflict("the entry's idempotency key is taken; post it again".into()));
+            };
+            let lines = store::lines_of_entry(conn, practice_id, &first.id).await?;
+            return Ok(PostedEntry { entry: first, lines, already_posted: true });
+        }
         Ok(PostedEntry { entry: row, lines: line_rows, already_posted: false })
     }
 
@@ -510,7 +551,6 @@ impl App {
     pub async fn post_manual_entry(&self, actor: &Actor, input: &ManualEntryInput) -> Result<EntryView> {
         self.authorize(actor, Action::PostJournal, None).await?;
         let mut errors = ValidationErrors::new();
-        let date = errors.check("date", parse_day(&input.date));
         let mut lines = Vec::new();
         let mut rows = Vec::new();
         for (row, l) in input.lines.iter().enumerate().filter(|(_, l)| !l.is_blank()) {
@@ -531,21 +571,55 @@ impl App {
             });
             rows.push(row);
         }
+        self.post_typed_entry(actor, &input.date, &input.memo, &input.idempotency_key, lines, &rows, errors).await
+    }
+
+    /// Posts an entry sent with amounts in cents (the API).
+    pub async fn post_journal_entry(&self, actor: &Actor, input: &JournalEntryInput) -> Result<EntryView> {
+        self.authorize(actor, Action::PostJournal, None).await?;
+        let lines: Vec<NewLine> = input
+            .lines
+            .iter()
+            .map(|l| NewLine {
+                account: l.account.trim().to_string(),
+                debit_cents: l.debit_cents,
+                credit_cents: l.credit_cents,
+                memo: clean(&l.memo),
+                ..Default::default()
+            })
+            .collect();
+        let rows: Vec<usize> = (0..lines.len()).collect();
+        self.post_typed_entry(actor, &input.date, &input.memo, &input.idempotency_key, lines, &rows, ValidationErrors::new()).await
+    }
+
+    /// The shared end of a manual entry: the date parsed, the entry posted and audited.
+    #[allow(clippy::too_many_arguments)]
+    async fn post_typed_entry(
+        &self,
+        actor: &Actor,
+        date: &str,
+        memo: &str,
+        key: &str,
+        lines: Vec<NewLine>,
+        rows: &[usize],
+        mut errors: ValidationErrors,
+    ) -> Result<EntryView> {
+        let date = errors.check("date", parse_day(date));
         if !errors.is_empty() {
             return Err(errors.into());
         }
         let entry = NewEntry {
             date,
-            memo: input.memo.clone(),
+            memo: memo.to_string(),
             source_kind: SOURCE_MANUAL.to_string(),
             source_id: None,
-            idempotency_key: clean(&input.idempotency_key).map(|k| format!("manual:{k}")),
+            idempotency_key: clean(key).map(|k| format!("manual:{k}")),
             reversal_of: None,
             posted_by: actor.user_id.clone(),
             lines,
         };
         let mut tx = self.store.begin().await?;
-        let posted = self.post_entry_rows(&mut tx, &actor.practice_id, &entry, &rows).await?;
+        let posted = self.post_entry_rows(&mut tx, &actor.practice_id, &entry, rows).await?;
         if !posted.already_posted {
             self.audit(
                 &mut tx,
@@ -555,7 +629,12 @@ impl App {
                     patient_id: None,
                     record_type: "journal_entry",
                     record_id: Some(&posted.entry.id),
-                    detail: format!("#{} {} {}", posted.entry.entry_number, posted.entry.entry_date, Money::from_cents(posted.entry.total_cents)),
+                    detail: format!(
+                        "#{} {} {}",
+                        posted.entry.entry_number,
+                        posted.entry.entry_date,
+                        Money::from_cents(posted.entry.total_cents)
+                    ),
                 },
             )
             .await?;
@@ -639,9 +718,11 @@ impl App {
         let mut tx = self.store.begin().await?;
         let (f, t) = (from.format("%Y-%m-%d").to_string(), to.format("%Y-%m-%d").to_string());
         let entries = store::entries_between(&mut tx, &actor.practice_id, &f, &t, JOURNAL_PAGE).await?;
+        let accounts = store::list_accounts(&mut tx, &actor.practice_id).await?;
+        let by_id: HashMap<&str, &AccountRow> = accounts.iter().map(|a| (a.id.as_str(), a)).collect();
         let mut views = Vec::with_capacity(entries.len());
         for e in entries {
-            views.push(self.entry_view(&mut tx, &actor.practice_id, e).await?);
+            views.push(self.entry_view_with(&mut tx, &actor.practice_id, e, &by_id).await?);
         }
         tx.commit().await.map_err(StoreError::from)?;
         Ok(views)
@@ -651,13 +732,43 @@ impl App {
     /// totals of both columns, which are equal when the books balance.
     pub async fn trial_balance(&self, actor: &Actor, as_of: NaiveDate) -> Result<TrialBalanceView> {
         self.authorize(actor, Action::ReadBooks, None).await?;
+        self.trial_balance_of(&actor.practice_id, as_of).await
+    }
+
+    /// The trial balance of the database's one practice as of a date (today in the practice's
+    /// time zone when `None`), for the command line (`medoffice ledger trial-balance`), which has
+    /// no user.
+    pub async fn trial_balance_offline(&self, as_of: Option<&str>) -> Result<TrialBalanceView> {
+        let practice = self.only_practice().await?;
+        let as_of = match as_of {
+            Some(text) => parse_day(text).map_err(|m| ValidationErrors::single("as_of", m))?,
+            None => self.now().with_timezone(&practice.timezone.parse().unwrap_or(chrono_tz::America::New_York)).date_naive(),
+        };
+        self.trial_balance_of(&practice.id, as_of).await
+    }
+
+    /// The practice of a database that holds one (the command line's books).
+    pub(crate) async fn only_practice(&self) -> Result<medoffice_store::practice::PracticeRow> {
+        let mut conn = self.store.pool().acquire().await.map_err(StoreError::from)?;
+        let mut practices = medoffice_store::practice::list(&mut conn).await?;
+        match practices.len() {
+            0 => Err(AppError::NotFound("practice")),
+            1 => Ok(practices.remove(0)),
+            n => Err(AppError::Conflict(format!(
+                "the database holds {n} practices; the books are read per practice through the web or the API"
+            ))),
+        }
+    }
+
+    async fn trial_balance_of(&self, practice_id: &str, as_of: NaiveDate) -> Result<TrialBalanceView> {
         let mut tx = self.store.begin().await?;
-        ensure_default_chart(&mut tx, &actor.practice_id, &self.now_text()).await?;
-        let accounts = store::list_accounts(&mut tx, &actor.practice_id).await?;
+        ensure_default_chart(&mut tx, practice_id, &self.now_text()).await?;
+        let accounts = store::list_accounts(&mut tx, practice_id).await?;
         let as_of_text = as_of.format("%Y-%m-%d").to_string();
-        let totals = store::account_totals(&mut tx, &actor.practice_id, FIRST_DATE, &as_of_text).await?;
+        let totals = store::account_totals(&mut tx, practice_id, FIRST_DATE, &as_of_text).await?;
         tx.commit().await.map_err(StoreError::from)?;
-        let by_account: HashMap<&str, (i64, i64)> = totals.iter().map(|t| (t.account_id.as_str(), (t.debit_cents, t.credit_cents))).collect();
+        let by_account: HashMap<&str, (i64, i64)> =
+            totals.iter().map(|t| (t.account_id.as_str(), (t.debit_cents, t.credit_cents))).collect();
         let mut rows = Vec::new();
         let (mut total_debit_cents, mut total_credit_cents) = (0i64, 0i64);
         for a in &accounts {
@@ -691,18 +802,25 @@ impl App {
             return Err(AppError::NotFound("account"));
         };
         let (f, t) = (from.format("%Y-%m-%d").to_string(), to.format("%Y-%m-%d").to_string());
-        let opening = match from.pred_opt() {
-            Some(before) => store::account_totals(&mut tx, &actor.practice_id, FIRST_DATE, &before.format("%Y-%m-%d").to_string()).await?,
-            None => Vec::new(),
+        let (opening_debit, opening_credit) = match from.pred_opt() {
+            Some(before) => {
+                store::account_total(&mut tx, &actor.practice_id, account_id, FIRST_DATE, &before.format("%Y-%m-%d").to_string()).await?
+            }
+            None => (0, 0),
         };
-        let lines = store::account_lines(&mut tx, &actor.practice_id, account_id, &f, &t, ACCOUNT_DETAIL_LIMIT).await?;
+        let (period_debit, period_credit) = store::account_total(&mut tx, &actor.practice_id, account_id, &f, &t).await?;
+        let lines = store::account_lines(&mut tx, &actor.practice_id, account_id, &f, &t, ACCOUNT_DETAIL_LIMIT + 1).await?;
         tx.commit().await.map_err(StoreError::from)?;
         let debit_normal = account.normal_balance == "debit";
         let signed = |d: i64, c: i64| if debit_normal { d - c } else { c - d };
-        let opening_balance_cents = opening.iter().find(|o| o.account_id == account_id).map(|o| signed(o.debit_cents, o.credit_cents)).unwrap_or(0);
+        let opening_balance_cents = signed(opening_debit, opening_credit);
+        // The closing balance comes from the totals, so it is right even when the lines are cut.
+        let closing_balance_cents = opening_balance_cents + signed(period_debit, period_credit);
+        let truncated = lines.len() as i64 > ACCOUNT_DETAIL_LIMIT;
         let mut balance = opening_balance_cents;
         let detail = lines
             .into_iter()
+            .take(ACCOUNT_DETAIL_LIMIT as usize)
             .map(|l| {
                 balance += signed(l.debit_cents, l.credit_cents);
                 AccountDetailLine {
@@ -723,7 +841,8 @@ impl App {
             to: t,
             opening_balance_cents,
             lines: detail,
-            closing_balance_cents: balance,
+            truncated,
+            closing_balance_cents,
         })
     }
 
@@ -739,7 +858,13 @@ impl App {
         self.audit(
             &mut tx,
             actor,
-            AuditNote { action: "ledger.period.close", patient_id: None, record_type: "ledger_period", record_id: Some(&period), detail: String::new() },
+            AuditNote {
+                action: "ledger.period.close",
+                patient_id: None,
+                record_type: "ledger_period",
+                record_id: Some(&period),
+                detail: String::new(),
+            },
         )
         .await?;
         tx.commit().await.map_err(StoreError::from)?;
@@ -757,7 +882,13 @@ impl App {
         self.audit(
             &mut tx,
             actor,
-            AuditNote { action: "ledger.period.reopen", patient_id: None, record_type: "ledger_period", record_id: Some(&period), detail: String::new() },
+            AuditNote {
+                action: "ledger.period.reopen",
+                patient_id: None,
+                record_type: "ledger_period",
+                record_id: Some(&period),
+                detail: String::new(),
+            },
         )
         .await?;
         tx.commit().await.map_err(StoreError::from)?;
@@ -773,10 +904,26 @@ impl App {
         Ok(periods)
     }
 
+    /// An entry's view inside a caller's transaction (for use cases that post and show).
+    pub(crate) async fn journal_entry_in(&self, conn: &mut Connection, practice_id: &str, e: EntryRow) -> Result<EntryView> {
+        self.entry_view(conn, practice_id, e).await
+    }
+
     async fn entry_view(&self, conn: &mut Connection, practice_id: &str, e: EntryRow) -> Result<EntryView> {
-        let lines = store::lines_of_entry(conn, practice_id, &e.id).await?;
         let accounts = store::list_accounts(conn, practice_id).await?;
         let by_id: HashMap<&str, &AccountRow> = accounts.iter().map(|a| (a.id.as_str(), a)).collect();
+        self.entry_view_with(conn, practice_id, e, &by_id).await
+    }
+
+    /// [`Self::entry_view`] with the chart already read (a journal page reads it once).
+    async fn entry_view_with(
+        &self,
+        conn: &mut Connection,
+        practice_id: &str,
+        e: EntryRow,
+        by_id: &HashMap<&str, &AccountRow>,
+    ) -> Result<EntryView> {
+        let lines = store::lines_of_entry(conn, practice_id, &e.id).await?;
         let reversed_by = store::reversal_of(conn, practice_id, &e.id).await?.map(|r| r.id);
         Ok(EntryView {
             lines: lines
@@ -814,9 +961,7 @@ impl App {
 
 /// A month as typed, `YYYY-MM`.
 fn parse_period(text: &str) -> Result<String, String> {
-    NaiveDate::parse_from_str(&format!("{}-01", text.trim()), "%Y-%m-%d")
-        .map(period_of)
-        .map_err(|_| "enter a month as YYYY-MM".to_string())
+    NaiveDate::parse_from_str(&format!("{}-01", text.trim()), "%Y-%m-%d").map(period_of).map_err(|_| "enter a month as YYYY-MM".to_string())
 }
 
 /// The default journal range: the first of the month two months back to today.

@@ -10,6 +10,7 @@ mod error;
 pub mod front_desk;
 pub mod generate;
 pub mod ledger;
+pub mod ledger_reports;
 pub mod mailer;
 pub mod patients;
 pub mod practice;

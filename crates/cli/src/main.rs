@@ -97,10 +97,10 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
         rest: Vec<String>,
     },
-    /// The general ledger. Not built yet.
+    /// The general ledger: the trial balance and the whole journal for other tools.
     Ledger {
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-        rest: Vec<String>,
+        #[command(subcommand)]
+        command: LedgerCommand,
     },
     /// Encrypted backup of the whole practice. Not built yet.
     Backup {
@@ -151,6 +151,24 @@ enum RemindersCommand {
         /// The day to send for, YYYY-MM-DD (default: today in the practice's time zone).
         #[arg(long)]
         date: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum LedgerCommand {
+    /// The trial balance as of a date (default today) as JSON: every account with a balance, and the two totals.
+    TrialBalance {
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Only `json`.
+        #[arg(long, default_value = "json")]
+        format: String,
+    },
+    /// The whole journal on standard output: `ledger` (ledger/hledger syntax) or `csv`.
+    Export {
+        #[arg(long, default_value = "ledger")]
+        format: String,
     },
 }
 
@@ -300,7 +318,23 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Claims { .. } => not_built("claims"),
         Command::Remit { .. } => not_built("remit"),
-        Command::Ledger { .. } => not_built("ledger"),
+        Command::Ledger { command: LedgerCommand::TrialBalance { as_of, format } } => {
+            if format != "json" {
+                return Err(bad_input(format!("--format: '{format}' is not known; use json")));
+            }
+            let app = open(&cli.db).await?;
+            let tb = app.trial_balance_offline(as_of.as_deref()).await?;
+            println!("{}", serde_json::to_string(&tb).unwrap_or_default());
+            Ok(())
+        }
+        Command::Ledger { command: LedgerCommand::Export { format } } => {
+            let Some(format) = medoffice_app::ledger_reports::ExportFormat::parse(&format) else {
+                return Err(bad_input(format!("--format: '{format}' is not known; use ledger or csv")));
+            };
+            let app = open(&cli.db).await?;
+            print!("{}", app.export_journal_offline(format).await?);
+            Ok(())
+        }
         Command::Backup { .. } => not_built("backup"),
         Command::Restore { .. } => not_built("restore"),
         Command::Letters { .. } => not_built("letters"),

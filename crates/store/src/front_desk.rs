@@ -105,3 +105,14 @@ pub async fn void_payment(conn: &mut AnyConnection, practice_id: &str, id: &str,
     }
     Ok(row)
 }
+
+/// Links a payment to the journal entry that posted it (set once, in the payment's transaction).
+pub async fn set_ledger_entry(conn: &mut AnyConnection, practice_id: &str, id: &str, entry_id: &str) -> Result<()> {
+    sqlx::query("UPDATE patient_payment SET ledger_entry_id = $1 WHERE practice_id = $2 AND id = $3 AND ledger_entry_id IS NULL")
+        .bind(entry_id)
+        .bind(practice_id)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

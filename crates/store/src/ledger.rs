@@ -187,11 +187,15 @@ pub async fn reversal_of(conn: &mut AnyConnection, practice_id: &str, id: &str) 
         .await?)
 }
 
-/// Inserts an entry and its lines (the caller's transaction makes them one write).
-pub async fn insert_entry(conn: &mut AnyConnection, e: &EntryRow, lines: &[LineRow]) -> Result<()> {
-    sqlx::query(
+/// Inserts an entry and its lines (the caller's transaction makes them one write). Returns false,
+/// writing nothing, when another entry holds the same idempotency key: on PostgreSQL a concurrent
+/// transaction posting the same key makes this one wait for it, then find its key taken, so two
+/// posts of one event at once both succeed and post once.
+pub async fn insert_entry(conn: &mut AnyConnection, e: &EntryRow, lines: &[LineRow]) -> Result<bool> {
+    let inserted = sqlx::query(
         "INSERT INTO journal_entry (practice_id, id, entry_number, entry_date, memo, source_kind, source_id, idempotency_key, \
-         reversal_of, total_cents, posted_by, posted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+         reversal_of, total_cents, posted_by, posted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+         ON CONFLICT (practice_id, idempotency_key) DO NOTHING",
     )
     .bind(&e.practice_id)
     .bind(&e.id)
@@ -207,6 +211,9 @@ pub async fn insert_entry(conn: &mut AnyConnection, e: &EntryRow, lines: &[LineR
     .bind(&e.posted_at)
     .execute(&mut *conn)
     .await?;
+    if inserted.rows_affected() == 0 {
+        return Ok(false);
+    }
     for l in lines {
         sqlx::query(
             "INSERT INTO journal_line (practice_id, entry_id, line_number, account_id, entry_date, debit_cents, credit_cents, memo, \
@@ -227,7 +234,7 @@ pub async fn insert_entry(conn: &mut AnyConnection, e: &EntryRow, lines: &[LineR
         .execute(&mut *conn)
         .await?;
     }
-    Ok(())
+    Ok(true)
 }
 
 pub async fn lines_of_entry(conn: &mut AnyConnection, practice_id: &str, entry_id: &str) -> Result<Vec<LineRow>> {
@@ -339,4 +346,102 @@ pub async fn closed_periods(conn: &mut AnyConnection, practice_id: &str) -> Resu
     .bind(practice_id)
     .fetch_all(conn)
     .await?)
+}
+
+/// A journal line with its entry's header, for the export.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct ExportLineRow {
+    pub entry_number: i64,
+    pub entry_date: String,
+    pub memo: String,
+    pub account_id: String,
+    pub debit_cents: i64,
+    pub credit_cents: i64,
+}
+
+/// Every line of the journal in date, entry and line order, at most `limit`.
+pub async fn lines_for_export(conn: &mut AnyConnection, practice_id: &str, limit: i64) -> Result<Vec<ExportLineRow>> {
+    Ok(sqlx::query_as(
+        "SELECT e.entry_number, e.entry_date, e.memo, l.account_id, l.debit_cents, l.credit_cents \
+         FROM journal_entry e JOIN journal_line l ON l.practice_id = e.practice_id AND l.entry_id = e.id \
+         WHERE e.practice_id = $1 ORDER BY e.entry_date, e.entry_number, l.line_number LIMIT $2",
+    )
+    .bind(practice_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// [`account_totals`] without the entries of one source kind (the income statement leaves out
+/// the year-end closing entry, which empties revenue and expenses into retained earnings).
+pub async fn account_totals_without_source(
+    conn: &mut AnyConnection,
+    practice_id: &str,
+    from: &str,
+    to: &str,
+    source_kind: &str,
+) -> Result<Vec<AccountTotalsRow>> {
+    Ok(sqlx::query_as(
+        "SELECT l.account_id, CAST(SUM(l.debit_cents) AS BIGINT) AS debit_cents, CAST(SUM(l.credit_cents) AS BIGINT) AS credit_cents \
+         FROM journal_line l JOIN journal_entry e ON e.practice_id = l.practice_id AND e.id = l.entry_id \
+         WHERE l.practice_id = $1 AND l.entry_date >= $2 AND l.entry_date <= $3 AND e.source_kind <> $4 GROUP BY l.account_id",
+    )
+    .bind(practice_id)
+    .bind(from)
+    .bind(to)
+    .bind(source_kind)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// One account's debits and credits dated `from..=to` (zeros when it has no lines there).
+pub async fn account_total(conn: &mut AnyConnection, practice_id: &str, account_id: &str, from: &str, to: &str) -> Result<(i64, i64)> {
+    let (debit, credit): (i64, i64) = sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(debit_cents), 0) AS BIGINT), CAST(COALESCE(SUM(credit_cents), 0) AS BIGINT) \
+         FROM journal_line WHERE practice_id = $1 AND account_id = $2 AND entry_date >= $3 AND entry_date <= $4",
+    )
+    .bind(practice_id)
+    .bind(account_id)
+    .bind(from)
+    .bind(to)
+    .fetch_one(conn)
+    .await?;
+    Ok((debit, credit))
+}
+
+/// Which subledger a line's party column names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Party {
+    Patient,
+    Payer,
+    Vendor,
+}
+
+impl Party {
+    /// The column, from this fixed list only (it is put into the SQL text).
+    fn column(self) -> &'static str {
+        match self {
+            Party::Patient => "patient_id",
+            Party::Payer => "payer_id",
+            Party::Vendor => "vendor_id",
+        }
+    }
+}
+
+/// One account's debits and credits dated up to `to`, per party of one kind (`None`: lines that
+/// name no party of that kind), at most `limit` parties.
+pub async fn party_totals(
+    conn: &mut AnyConnection,
+    practice_id: &str,
+    account_id: &str,
+    party: Party,
+    to: &str,
+    limit: i64,
+) -> Result<Vec<(Option<String>, i64, i64)>> {
+    let column = party.column();
+    let sql = format!(
+        "SELECT {column}, CAST(SUM(debit_cents) AS BIGINT), CAST(SUM(credit_cents) AS BIGINT) FROM journal_line \
+         WHERE practice_id = $1 AND account_id = $2 AND entry_date <= $3 GROUP BY {column} ORDER BY {column} LIMIT $4"
+    );
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(practice_id).bind(account_id).bind(to).bind(limit).fetch_all(conn).await?)
 }

@@ -164,8 +164,21 @@ both_backends! {
         let id = book(&env, &s, &s.insured, "2026-06-15T14:00").await;
         let paid = env.app.check_in(&s.staff.front_desk, &id, &confirmed_check_in("25", "cash", "")).await.unwrap().payment.unwrap();
         assert_eq!(invalid_fields(env.app.void_payment(&s.staff.front_desk, &paid.id, " ").await), ["reason"]);
+        // The co-pay is on the books: undeposited funds against the patients' receivables.
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 6, 15).unwrap();
+        let balance_of = |tb: &medoffice_app::ledger::TrialBalanceView, number: &str| {
+            tb.accounts.iter().find(|a| a.number == number).map(|a| a.debit_cents - a.credit_cents).unwrap_or(0)
+        };
+        let tb = env.app.trial_balance(&s.staff.bookkeeper, today).await.unwrap();
+        assert!(tb.balances());
+        assert_eq!(balance_of(&tb, "1010"), 2500, "undeposited funds: {tb:?}");
+        assert_eq!(balance_of(&tb, "1110"), -2500, "AR - patients carries the credit: {tb:?}");
         let voided = env.app.void_payment(&s.staff.front_desk, &paid.id, "Charged twice").await.unwrap();
         assert!(voided.voided);
+        // Voiding posts the reversal: both accounts back to nothing, the books still balanced.
+        let tb = env.app.trial_balance(&s.staff.bookkeeper, today).await.unwrap();
+        assert!(tb.balances());
+        assert_eq!((balance_of(&tb, "1010"), balance_of(&tb, "1110")), (0, 0), "{tb:?}");
         assert_eq!(voided.void_reason.as_deref(), Some("Charged twice"));
         let again = env.app.void_payment(&s.staff.front_desk, &paid.id, "Again").await;
         assert!(matches!(again, Err(AppError::Conflict(_))), "{again:?}");

@@ -8,6 +8,7 @@
 //! never changed: a correction is a reversal, an entry with every line's side swapped.
 
 mod chart;
+pub mod export;
 
 pub use chart::{DEFAULT_CHART, DefaultAccount, accounts};
 
@@ -147,11 +148,9 @@ impl AccountType {
     pub fn normal_balance(self) -> Side {
         match self {
             AccountType::Asset | AccountType::Expense | AccountType::ContraEquity | AccountType::ContraRevenue => Side::Debit,
-            AccountType::ContraAsset
-            | AccountType::Liability
-            | AccountType::Equity
-            | AccountType::Revenue
-            | AccountType::ContraExpense => Side::Credit,
+            AccountType::ContraAsset | AccountType::Liability | AccountType::Equity | AccountType::Revenue | AccountType::ContraExpense => {
+                Side::Credit
+            }
         }
     }
 
@@ -316,6 +315,11 @@ impl Balances {
             total.1 += line.credit.cents();
         }
         Ok(())
+    }
+
+    /// One account's debits less its credits.
+    pub fn net(&self, account: &str) -> Money {
+        Money::from_cents(self.totals.get(account).map(|(d, c)| d - c).unwrap_or(0))
     }
 
     /// Total debits and total credits of every account.

@@ -1,3 +1,7 @@
+//! The ledger rules: unit tests named as sentences, and the property tests of double entry.
+
+#![allow(clippy::unwrap_used)]
+
 use super::*;
 use proptest::prelude::*;
 use std::collections::HashSet;
@@ -23,7 +27,11 @@ fn an_unbalanced_entry_is_refused_with_both_totals_and_the_difference() {
     let err = check_lines(&[Line::debit("1000", 10_000), Line::credit("4000", 9_000)]).unwrap_err();
     assert_eq!(
         err,
-        EntryError::Unbalanced { debits: Money::from_cents(10_000), credits: Money::from_cents(9_000), difference: Money::from_cents(1_000) }
+        EntryError::Unbalanced {
+            debits: Money::from_cents(10_000),
+            credits: Money::from_cents(9_000),
+            difference: Money::from_cents(1_000)
+        }
     );
     assert_eq!(err.to_string(), "the entry does not balance: debits $100.00, credits $90.00 (difference $10.00)");
     assert_eq!(err.field(), "lines");
@@ -140,12 +148,18 @@ fn an_entry_to_an_account_not_in_the_chart_changes_nothing() {
 /// million dollars, some lines with both sides or none; most come out valid by construction
 /// because the last line often takes the difference.
 fn any_entry() -> impl Strategy<Value = Vec<Line>> {
-    let account = prop_oneof![9 => (0..DEFAULT_CHART.len()).prop_map(|i| DEFAULT_CHART[i].number.to_string()), 1 => Just("9999".to_string())];
-    let line = (account, any::<bool>(), -1i64..100_000_000, prop::bool::weighted(0.03))
-        .prop_map(|(account, debit, cents, both)| {
-            let (d, c) = if both { (cents, cents) } else if debit { (cents, 0) } else { (0, cents) };
-            Line { account, debit: Money::from_cents(d), credit: Money::from_cents(c) }
-        });
+    let account =
+        prop_oneof![9 => (0..DEFAULT_CHART.len()).prop_map(|i| DEFAULT_CHART[i].number.to_string()), 1 => Just("9999".to_string())];
+    let line = (account, any::<bool>(), -1i64..100_000_000, prop::bool::weighted(0.03)).prop_map(|(account, debit, cents, both)| {
+        let (d, c) = if both {
+            (cents, cents)
+        } else if debit {
+            (cents, 0)
+        } else {
+            (0, cents)
+        };
+        Line { account, debit: Money::from_cents(d), credit: Money::from_cents(c) }
+    });
     (prop::collection::vec(line, 0..6), prop::bool::weighted(0.8)).prop_map(|(mut lines, balance_it)| {
         if balance_it && !lines.is_empty() {
             let net: i64 = lines.iter().map(|l| l.debit.cents() - l.credit.cents()).sum();

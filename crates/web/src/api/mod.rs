@@ -3,6 +3,7 @@
 
 mod appointments;
 mod front_desk;
+mod ledger;
 mod patients;
 mod practice;
 mod schedule_setup;
@@ -50,6 +51,11 @@ pub fn routes() -> Router<AppState> {
         .route("/locations", get(schedule_setup::locations).post(schedule_setup::add_location))
         .route("/providers/{id}/template", get(schedule_setup::template).post(schedule_setup::add_template_entry))
         .route("/holidays", get(schedule_setup::holidays).post(schedule_setup::add_holiday))
+        .route("/ledger/accounts", get(ledger::accounts))
+        .route("/ledger/entries", post(ledger::post_entry))
+        .route("/ledger/entries/{id}", get(ledger::get_entry))
+        .route("/ledger/entries/{id}/reverse", post(ledger::reverse_entry))
+        .route("/ledger/trial-balance", get(ledger::trial_balance))
         .route("/messages", any(not_built))
         .route("/messages/{*rest}", any(not_built))
         .route("/documents/{*rest}", any(not_built))
@@ -70,6 +76,7 @@ pub fn routes() -> Router<AppState> {
         front_desk::preview_series, front_desk::book_series, front_desk::search_slots, front_desk::receipt, front_desk::void,
         schedule_setup::appointment_types, schedule_setup::add_appointment_type, schedule_setup::locations, schedule_setup::add_location,
         schedule_setup::template, schedule_setup::add_template_entry, schedule_setup::holidays, schedule_setup::add_holiday,
+        ledger::accounts, ledger::post_entry, ledger::get_entry, ledger::reverse_entry, ledger::trial_balance,
     ),
     components(schemas(Problem, FieldProblem)),
     modifiers(&BearerAuth),

@@ -18,9 +18,10 @@ use axum::routing::{get, post};
 use chrono::NaiveDate;
 use medoffice_app::AppError;
 use medoffice_app::ledger::{
-    AccountDetailView, AccountView, EntryView, ManualEntryInput, ManualLineInput, NewAccountInput, ReverseInput, TrialBalanceView,
-    default_journal_range,
+    AccountDetailView, AccountView, EntryView, JOURNAL_PAGE, ManualEntryInput, ManualLineInput, NewAccountInput, ReverseInput,
+    TrialBalanceView, default_journal_range,
 };
+use medoffice_app::ledger_reports::{BalanceSheetView, ExportFormat, IncomeStatementView, StatementSection};
 use medoffice_domain::ledger::AccountType;
 use medoffice_domain::money::Money;
 use serde::Deserialize;
@@ -42,6 +43,12 @@ pub fn routes() -> Router<AppState> {
         .route("/books/journal/{id}", get(entry))
         .route("/books/journal/{id}/reverse", post(reverse))
         .route("/books/trial-balance", get(trial_balance))
+        .route("/books/balance-sheet", get(balance_sheet))
+        .route("/books/income-statement", get(income_statement))
+        .route("/books/periods", get(periods).post(close_period))
+        .route("/books/periods/year", post(close_year))
+        .route("/books/periods/{period}/reopen", post(reopen_period))
+        .route("/books/export/{file}", get(export))
         .route("/books/ledger.js", get(script))
 }
 
@@ -72,7 +79,9 @@ async fn chart_page(state: &AppState, session: &PageSession, form: FormState, no
         Err(e) => return error_page(e),
     };
     let mut type_options = vec![(String::new(), "Choose a type".to_string())];
-    type_options.extend(AccountType::ALL.iter().map(|t| (t.as_str().to_string(), format!("{} ({} balance)", t.label(), t.normal_balance().as_str()))));
+    type_options.extend(
+        AccountType::ALL.iter().map(|t| (t.as_str().to_string(), format!("{} ({} balance)", t.label(), t.normal_balance().as_str()))),
+    );
     render(&ChartPage {
         layout: Layout::new(session, "/books").with_notice(notice),
         title: "Chart of accounts",
@@ -105,8 +114,12 @@ pub async fn add_account(State(state): State<AppState>, session: PageSession, Fo
     if let Err(r) = session.check_csrf(form.v("csrf")) {
         return r;
     }
-    let input =
-        NewAccountInput { number: form.take("number"), name: form.take("name"), account_type: form.take("account_type"), parent: form.take("parent") };
+    let input = NewAccountInput {
+        number: form.take("number"),
+        name: form.take("name"),
+        account_type: form.take("account_type"),
+        parent: form.take("parent"),
+    };
     match state.app.add_account(&session.actor, &input).await {
         Ok(_) => Redirect::to("/books?done=added").into_response(),
         Err(AppError::Validation(errors)) => {
@@ -198,6 +211,9 @@ struct JournalPage {
     from: String,
     to: String,
     entries: Vec<EntryRow>,
+    /// The range has more entries than the page lists.
+    truncated: bool,
+    limit: i64,
 }
 
 #[derive(Deserialize, Default)]
@@ -220,6 +236,8 @@ pub async fn journal(State(state): State<AppState>, session: PageSession, Query(
             tab: "journal",
             from: from.to_string(),
             to: to.to_string(),
+            truncated: entries.len() as i64 >= JOURNAL_PAGE,
+            limit: JOURNAL_PAGE,
             entries: entries.into_iter().map(entry_row).collect(),
         }),
         Err(e) => error_page(e),
@@ -263,7 +281,12 @@ pub async fn entry(State(state): State<AppState>, session: PageSession, Path(id)
     entry_page(&state, &session, &id, FormState::default(), notice).await
 }
 
-pub async fn reverse(State(state): State<AppState>, session: PageSession, Path(id): Path<String>, Form(fields): Form<Vec<(String, String)>>) -> Response {
+pub async fn reverse(
+    State(state): State<AppState>,
+    session: PageSession,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
     let mut form = FormState::new(fields.into_iter().collect());
     if let Err(r) = session.check_csrf(form.v("csrf")) {
         return r;
@@ -306,7 +329,8 @@ async fn new_entry_page(state: &AppState, session: &PageSession, form: FormState
         Ok(a) => a.into_iter().filter(|a| a.active).collect(),
         Err(e) => return error_page(e),
     };
-    let submitted = (0..MAX_FORM_ROWS).filter(|i| form.values.keys().any(|k| k.starts_with(&format!("lines[{i}]."))) ).max().map_or(0, |i| i + 1);
+    let submitted =
+        (0..MAX_FORM_ROWS).filter(|i| form.values.keys().any(|k| k.starts_with(&format!("lines[{i}].")))).max().map_or(0, |i| i + 1);
     let lines = (0..submitted.max(FORM_ROWS))
         .map(|i| {
             let f = |name: &str| form.v(&format!("lines[{i}].{name}")).to_string();
@@ -408,7 +432,13 @@ fn trial_balance_page(session: &PageSession, tb: TrialBalanceView) -> TrialBalan
         rows: tb
             .accounts
             .into_iter()
-            .map(|a| TbRow { account_id: a.account_id, number: a.number, name: a.name, debit: amount(a.debit_cents), credit: amount(a.credit_cents) })
+            .map(|a| TbRow {
+                account_id: a.account_id,
+                number: a.number,
+                name: a.name,
+                debit: amount(a.debit_cents),
+                credit: amount(a.credit_cents),
+            })
             .collect(),
         total_debit: Money::from_cents(tb.total_debit_cents).to_string(),
         total_credit: Money::from_cents(tb.total_credit_cents).to_string(),
@@ -439,6 +469,7 @@ struct AccountPage {
     opening: String,
     closing: String,
     rows: Vec<DetailRow>,
+    truncated: bool,
 }
 
 pub async fn account(State(state): State<AppState>, session: PageSession, Path(id): Path<String>, Query(q): Query<RangeQuery>) -> Response {
@@ -461,6 +492,7 @@ fn account_page(session: &PageSession, d: AccountDetailView) -> AccountPage {
         to: d.to,
         opening: Money::from_cents(d.opening_balance_cents).to_string(),
         closing: Money::from_cents(d.closing_balance_cents).to_string(),
+        truncated: d.truncated,
         rows: d
             .lines
             .into_iter()
@@ -475,6 +507,209 @@ fn account_page(session: &PageSession, d: AccountDetailView) -> AccountPage {
             })
             .collect(),
         account: d.account,
+    }
+}
+
+/// A statement's section on screen.
+struct SectionRows {
+    title: String,
+    rows: Vec<(String, String, String, String)>,
+    total: String,
+}
+
+fn section_rows(s: StatementSection) -> SectionRows {
+    SectionRows {
+        title: s.title,
+        rows: s.lines.into_iter().map(|l| (l.account_id, l.number, l.name, Money::from_cents(l.amount_cents).to_string())).collect(),
+        total: Money::from_cents(s.total_cents).to_string(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "ledger_balance_sheet.html")]
+struct BalanceSheetPage {
+    layout: Layout,
+    title: &'static str,
+    tab: &'static str,
+    as_of: String,
+    assets: SectionRows,
+    liabilities: SectionRows,
+    equity: SectionRows,
+    net_income: String,
+    total_liabilities_and_equity: String,
+    balances: bool,
+}
+
+pub async fn balance_sheet(State(state): State<AppState>, session: PageSession, Query(q): Query<AsOfQuery>) -> Response {
+    let as_of = day(&q.as_of).unwrap_or_else(|| session.actor.today(state.app.now()));
+    match state.app.balance_sheet(&session.actor, as_of).await {
+        Ok(bs) => render(&balance_sheet_page(&session, bs)),
+        Err(e) => error_page(e),
+    }
+}
+
+fn balance_sheet_page(session: &PageSession, bs: BalanceSheetView) -> BalanceSheetPage {
+    let balances = bs.balances();
+    BalanceSheetPage {
+        layout: Layout::new(session, "/books"),
+        title: "Balance sheet",
+        tab: "balance",
+        as_of: bs.as_of,
+        assets: section_rows(bs.assets),
+        liabilities: section_rows(bs.liabilities),
+        equity: section_rows(bs.equity),
+        net_income: Money::from_cents(bs.net_income_not_closed_cents).to_string(),
+        total_liabilities_and_equity: Money::from_cents(bs.total_liabilities_and_equity_cents).to_string(),
+        balances,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "ledger_income_statement.html")]
+struct IncomeStatementPage {
+    layout: Layout,
+    title: &'static str,
+    tab: &'static str,
+    from: String,
+    to: String,
+    revenue: SectionRows,
+    expenses: SectionRows,
+    net_income: String,
+}
+
+pub async fn income_statement(State(state): State<AppState>, session: PageSession, Query(q): Query<RangeQuery>) -> Response {
+    let today = session.actor.today(state.app.now());
+    let year_start = NaiveDate::from_ymd_opt(chrono::Datelike::year(&today), 1, 1).unwrap_or(today);
+    let from = day(&q.from).unwrap_or(year_start);
+    let to = day(&q.to).unwrap_or(today);
+    match state.app.income_statement(&session.actor, from, to).await {
+        Ok(is) => render(&income_statement_page(&session, is)),
+        Err(e) => error_page(e),
+    }
+}
+
+fn income_statement_page(session: &PageSession, is: IncomeStatementView) -> IncomeStatementPage {
+    IncomeStatementPage {
+        layout: Layout::new(session, "/books"),
+        title: "Income statement",
+        tab: "income",
+        from: is.from,
+        to: is.to,
+        revenue: section_rows(is.revenue),
+        expenses: section_rows(is.expenses),
+        net_income: Money::from_cents(is.net_income_cents).to_string(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "ledger_periods.html")]
+struct PeriodsPage {
+    layout: Layout,
+    title: &'static str,
+    tab: &'static str,
+    closed: Vec<(String, String)>,
+    form: FormState,
+    can_close: bool,
+    can_reopen: bool,
+}
+
+async fn periods_page(state: &AppState, session: &PageSession, form: FormState, notice: Option<String>) -> Response {
+    let closed = match state.app.closed_periods(&session.actor).await {
+        Ok(c) => c,
+        Err(e) => return error_page(e),
+    };
+    let role = session.actor.role;
+    render(&PeriodsPage {
+        layout: Layout::new(session, "/books").with_notice(notice),
+        title: "Closed periods",
+        tab: "periods",
+        closed: closed.into_iter().map(|(period, _, at)| (period, at.chars().take(10).collect())).collect(),
+        form,
+        can_close: role.may(medoffice_domain::security::Action::ClosePeriods),
+        can_reopen: role.may(medoffice_domain::security::Action::ReopenPeriods),
+    })
+}
+
+pub async fn periods(State(state): State<AppState>, session: PageSession, Query(q): Query<NoticeQuery>) -> Response {
+    let notice = match q.done.as_str() {
+        "closed" => Some("The month is closed: nothing can be posted dated in it.".to_string()),
+        "reopened" => Some("The month is open for postings again.".to_string()),
+        "year" => Some("The year is closed: its net income is in retained earnings and its months are closed.".to_string()),
+        _ => None,
+    };
+    periods_page(&state, &session, FormState::default(), notice).await
+}
+
+pub async fn close_period(State(state): State<AppState>, session: PageSession, Form(fields): Form<Vec<(String, String)>>) -> Response {
+    let mut form = FormState::new(fields.into_iter().collect());
+    if let Err(r) = session.check_csrf(form.v("csrf")) {
+        return r;
+    }
+    match state.app.close_period(&session.actor, form.v("period")).await {
+        Ok(()) => Redirect::to("/books/periods?done=closed").into_response(),
+        Err(AppError::Validation(errors)) => {
+            form.errors = errors;
+            periods_page(&state, &session, form, None).await
+        }
+        Err(AppError::Conflict(message)) => {
+            form.errors = medoffice_domain::ValidationErrors::single("period", message);
+            periods_page(&state, &session, form, None).await
+        }
+        Err(e) => error_page(e),
+    }
+}
+
+pub async fn close_year(State(state): State<AppState>, session: PageSession, Form(fields): Form<Vec<(String, String)>>) -> Response {
+    let mut form = FormState::new(fields.into_iter().collect());
+    if let Err(r) = session.check_csrf(form.v("csrf")) {
+        return r;
+    }
+    let Ok(year) = form.v("year").trim().parse::<i32>() else {
+        form.errors = medoffice_domain::ValidationErrors::single("year", "enter a year, e.g. 2026");
+        return periods_page(&state, &session, form, None).await;
+    };
+    match state.app.close_year(&session.actor, year).await {
+        Ok(_) => Redirect::to("/books/periods?done=year").into_response(),
+        Err(AppError::Validation(errors)) => {
+            form.errors = errors;
+            periods_page(&state, &session, form, None).await
+        }
+        Err(AppError::Conflict(message)) => {
+            form.errors = medoffice_domain::ValidationErrors::single("year", message);
+            periods_page(&state, &session, form, None).await
+        }
+        Err(e) => error_page(e),
+    }
+}
+
+pub async fn reopen_period(
+    State(state): State<AppState>,
+    session: PageSession,
+    Path(period): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if let Err(r) = session.check_csrf(&form.csrf) {
+        return r;
+    }
+    match state.app.reopen_period(&session.actor, &period).await {
+        Ok(()) => Redirect::to("/books/periods?done=reopened").into_response(),
+        Err(e) => error_page(e),
+    }
+}
+
+/// The whole journal as a download: `journal.ledger` (ledger/hledger syntax) or `journal.csv`.
+pub async fn export(State(state): State<AppState>, session: PageSession, Path(file): Path<String>) -> Response {
+    let (format, content_type) = match file.as_str() {
+        "journal.ledger" => (ExportFormat::Ledger, "text/plain; charset=utf-8"),
+        "journal.csv" => (ExportFormat::Csv, "text/csv; charset=utf-8"),
+        _ => return error_page(AppError::NotFound("export")),
+    };
+    match state.app.export_journal(&session.actor, format).await {
+        Ok(text) => {
+            let disposition = format!("attachment; filename=\"{file}\"");
+            ([(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, disposition)], text).into_response()
+        }
+        Err(e) => error_page(e),
     }
 }
 

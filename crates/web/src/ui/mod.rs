@@ -4,6 +4,7 @@
 mod admin;
 mod appointments;
 mod calendar_feeds;
+mod ledger;
 mod patients;
 mod recalls;
 mod reminders;
@@ -86,7 +87,7 @@ pub fn routes() -> Router<AppState> {
         .route("/messages", get(not_built))
         .route("/mail", get(not_built))
         .route("/billing", get(not_built))
-        .route("/books", get(not_built))
+        .merge(ledger::routes())
         .route("/letters", get(not_built))
         .route("/files", get(not_built))
         .route(
@@ -132,7 +133,7 @@ const AREAS: [(&str, &str, bool, &str); 11] = [
     ),
     ("/mail", "Mail", false, "The mail room: incoming checks, EOBs, letters and records requests, and the outgoing mail log."),
     ("/billing", "Billing", false, "Coding, claims (X12 837P), remittances (835), statements and patient balances."),
-    ("/books", "Books", false, "The general ledger, accounts payable, trial balance, balance sheet and income statement."),
+    ("/books", "Books", true, "The general ledger, accounts payable, trial balance, balance sheet and income statement."),
     ("/letters", "Letters", false, "Letters from templates to patients, practices and insurers, as PDF and in mailings."),
     ("/files", "Files", false, "Medical, accounting and business documents, encrypted, versioned and audited."),
     ("/admin", "Admin", true, ""),
@@ -162,6 +163,7 @@ impl Layout {
                 .filter(|(href, ..)| !href.starts_with("/admin") || role == Role::Admin)
                 .filter(|(href, ..)| *href != "/patients" || role.may(Action::SearchPatients))
                 .filter(|(href, ..)| *href != "/schedule" || role.may(Action::ReadAppointments))
+                .filter(|(href, ..)| *href != "/books" || role.may(Action::ReadBooks))
                 .map(|(href, label, built, _)| NavItem { href, label, built: *built, active: *href == active })
                 .collect(),
             notice: None,

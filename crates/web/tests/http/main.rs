@@ -11,6 +11,7 @@ mod api_patients;
 mod appointment_pages;
 mod calendar_feeds;
 mod harness;
+mod ledger_pages;
 mod pages;
 mod reminder_pages;
 mod schedule_pages;
