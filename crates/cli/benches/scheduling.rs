@@ -665,6 +665,11 @@ async fn race(app: &App, actor: &Actor, targets: &[Target], patients: &[String],
     (all, winners.values().copied().max().unwrap_or(0))
 }
 
+/// Marks the start of a phase on stderr with the wall-clock time, to match against what else ran.
+fn phase(name: &str) {
+    eprintln!("{} {name}", Utc::now().format("%H:%M:%S"));
+}
+
 fn print_bookings(label: &str, o: &mut Outcome) {
     o.latencies.sort();
     let secs = o.elapsed.as_secs_f64();
@@ -732,6 +737,7 @@ async fn main() {
     .await
     .unwrap();
 
+    phase("searches");
     // 1. The next-open-slot search.
     const KINDS: [&str; 6] = [
         "any provider, office visit (20 min)",
@@ -787,6 +793,7 @@ async fn main() {
     let (one_by_one, rest) = all.split_at(bookings);
     let (parallel, racing) = rest.split_at(distinct);
 
+    phase("bookings, one client");
     let mut sequential = Outcome::default();
     let t = Instant::now();
     for (i, target) in one_by_one.iter().enumerate() {
@@ -797,12 +804,15 @@ async fn main() {
     sequential.elapsed = t.elapsed();
     assert_eq!(sequential.booked, one_by_one.len(), "a free time could not be booked by a single client");
 
+    phase("bookings, clients on distinct times");
     let mut concurrent = book_concurrently(&app, &actor, parallel, &setup.patients, clients).await;
     assert_eq!(concurrent.booked, parallel.len(), "a free time could not be booked by concurrent clients on distinct times");
 
+    phase("bookings, clients racing");
     let (mut racing_outcome, most_winners) = race(&app, &actor, racing, &setup.patients, clients, racers).await;
     assert!(most_winners <= 1, "{most_winners} clients booked the same time");
 
+    phase("overlap check");
     let overlaps = overlapping_appointments(&app, &setup.practice_id).await;
     assert_eq!(overlaps, 0, "DOUBLE BOOKING: {overlaps} occupying appointment(s) overlap another of the same provider");
 
