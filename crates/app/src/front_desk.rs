@@ -505,7 +505,7 @@ impl App {
         loop {
             attempt += 1;
             match self.try_check_out(actor, appointment_id, follow_up_start, follow_up_provider.as_deref(), input, notes).await {
-                Err(Attempt::Transient(_)) if attempt < BOOKING_ATTEMPTS => continue,
+                Err(Attempt::Transient) if attempt < BOOKING_ATTEMPTS => continue,
                 Err(other) => return Err(rename_follow_up_fields(other.into_app_error())),
                 Ok(done) => return Ok(done),
             }

@@ -145,8 +145,8 @@ impl App {
         loop {
             attempt += 1;
             match self.try_book(actor, &patient_id, &provider_id, start, end, input, notes.as_deref()).await {
-                Err(Attempt::Transient(_)) if attempt < BOOKING_ATTEMPTS => continue,
-                Err(Attempt::Transient(e)) => return Err(booking_store_error(e)),
+                Err(Attempt::Transient) if attempt < BOOKING_ATTEMPTS => continue,
+                Err(Attempt::Transient) => return Err(busy()),
                 Err(Attempt::Failed(e)) => return Err(e),
                 Ok(view) => return Ok(view),
             }
@@ -225,6 +225,8 @@ impl App {
             return Err(Attempt::Failed(ValidationErrors::single("end", "an appointment lasts at most 8 hours").into()));
         }
         let provider = ProviderId::new(req.provider_id);
+        // Before reading the provider's appointments: see store::scheduling::lock_provider_schedule.
+        store::lock_provider_schedule(tx, practice_id, req.provider_id).await.map_err(Attempt::store)?;
         let schedule =
             load_schedule(tx, practice_id, &provider, interval.start().date(), interval.end().date()).await.map_err(Attempt::store)?;
         let proposed = ProposedBooking { provider: provider.clone(), interval, replaces: None };
@@ -449,21 +451,27 @@ impl App {
 /// Why a booking attempt ended without a booking.
 pub(crate) enum Attempt {
     /// Worth running the whole transaction again.
-    Transient(StoreError),
+    Transient,
     Failed(AppError),
 }
 
 impl Attempt {
     pub(crate) fn into_app_error(self) -> AppError {
         match self {
-            Attempt::Transient(e) => booking_store_error(e),
+            Attempt::Transient => busy(),
             Attempt::Failed(e) => e,
         }
     }
 
     pub(crate) fn store(e: StoreError) -> Attempt {
-        if store::is_transient(&e) { Attempt::Transient(e) } else { Attempt::Failed(booking_store_error(e)) }
+        if store::is_transient(&e) { Attempt::Transient } else { Attempt::Failed(booking_store_error(e)) }
     }
+}
+
+/// The database kept refusing the booking's transaction as a deadlock or a busy lock, attempt
+/// after attempt: the desk hears that the time is contested and tries again, never a 500.
+fn busy() -> AppError {
+    AppError::Conflict("that time was just taken or is being booked at this moment; look at the schedule again and choose".into())
 }
 
 /// The store's refusals in a booking's words: the database's no-overlap rule is a conflict.

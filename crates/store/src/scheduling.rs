@@ -62,6 +62,21 @@ pub fn is_transient(e: &StoreError) -> bool {
     }
 }
 
+/// Takes the provider's booking lock for the rest of the transaction: a no-op update of the
+/// provider's row, which PostgreSQL locks until commit (SQLite's BEGIN IMMEDIATE already holds the
+/// one write lock). Bookings of one provider then run one after another, so the second reads the
+/// first's committed appointment and answers a clean conflict, instead of both inserting and
+/// deadlocking on the exclusion constraint (PostgreSQL resolves that only after its 1 s
+/// deadlock_timeout). Bookings of different providers do not wait for each other.
+pub async fn lock_provider_schedule(conn: &mut AnyConnection, practice_id: &str, provider_id: &str) -> Result<()> {
+    sqlx::query("UPDATE provider SET colour = colour WHERE practice_id = $1 AND id = $2")
+        .bind(practice_id)
+        .bind(provider_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------------------------
 // Locations
 // ---------------------------------------------------------------------------------------------
