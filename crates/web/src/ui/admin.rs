@@ -1,6 +1,6 @@
 //! Administration: staff accounts and the audit trail.
 
-use super::{FormState, Layout, error_page, render};
+use super::{CsrfForm, FormState, Layout, error_page, render};
 use crate::AppState;
 use crate::auth::{PageSession, urlencode};
 use askama::Template;
@@ -61,12 +61,6 @@ pub async fn add_user(State(state): State<AppState>, session: PageSession, Form(
         }
         Err(e) => error_page(e),
     }
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 pub async fn set_disabled(

@@ -7,7 +7,7 @@
 //! unknown, malformed or revoked address gets the same 404 page as any address that does not
 //! exist, so nobody can tell a revoked feed from one that never was.
 
-use super::{FormState, Layout, error_page, error_page_status, render};
+use super::{CsrfForm, FormState, Layout, error_page, error_page_status, render};
 use crate::AppState;
 use crate::auth::{PageSession, client_ip};
 use askama::Template;
@@ -146,12 +146,6 @@ pub async fn create(
         }
         Err(e) => error_page(e),
     }
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 pub async fn revoke(State(state): State<AppState>, session: PageSession, Path(id): Path<String>, Form(form): Form<CsrfForm>) -> Response {

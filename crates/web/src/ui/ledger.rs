@@ -6,7 +6,7 @@
 //! checks everything and puts each message next to its row. `/books/ledger.js` adds the running
 //! totals and the "balanced / off by" indicator while typing, and a button for more rows.
 
-use super::{FormState, Layout, error_page, render};
+use super::{CsrfForm, FormState, Layout, error_page, render};
 use crate::AppState;
 use crate::auth::PageSession;
 use askama::Template;
@@ -128,12 +128,6 @@ pub async fn add_account(State(state): State<AppState>, session: PageSession, Fo
         }
         Err(e) => error_page(e),
     }
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 pub async fn set_active(

@@ -176,6 +176,13 @@ impl Layout {
     }
 }
 
+/// A form that carries nothing but the CSRF token (a button that changes one thing).
+#[derive(serde::Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    pub csrf: String,
+}
+
 /// A form's submitted values and its errors, as templates need them.
 #[derive(Debug, Default, Clone)]
 pub struct FormState {

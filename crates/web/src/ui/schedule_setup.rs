@@ -6,7 +6,7 @@
 //! Changing a template, an exception or a holiday never moves or cancels a booked appointment: the
 //! page says so, and after a change lists the future appointments that now fall outside the hours.
 
-use super::{FormState, Layout, error_page, error_page_status, render};
+use super::{CsrfForm, FormState, Layout, error_page, error_page_status, render};
 use crate::AppState;
 use crate::auth::{PageSession, urlencode};
 use askama::Template;
@@ -912,12 +912,6 @@ pub async fn add_entry(
         Err(e) => return error_page(e),
     }
     template_view(&state, &session, &id, forms).await
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 pub async fn remove_entry(
