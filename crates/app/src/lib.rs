@@ -13,6 +13,7 @@ pub mod ledger;
 pub mod ledger_reports;
 pub mod mailer;
 pub mod patients;
+pub mod payables;
 pub mod practice;
 pub mod recalls;
 pub mod reminders;

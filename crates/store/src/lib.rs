@@ -13,6 +13,7 @@ pub mod calendar_feeds;
 pub mod front_desk;
 pub mod ledger;
 pub mod patients;
+pub mod payables;
 pub mod practice;
 pub mod recalls;
 pub mod reminders;

@@ -20,6 +20,7 @@ mod coverages;
 mod front_desk;
 mod ledger;
 mod patients;
+mod payables;
 mod recalls;
 mod reminders;
 mod rescheduling;

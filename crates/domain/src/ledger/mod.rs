@@ -9,6 +9,7 @@
 
 mod chart;
 pub mod export;
+pub mod terms;
 
 pub use chart::{DEFAULT_CHART, DefaultAccount, accounts};
 

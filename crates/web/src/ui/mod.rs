@@ -6,6 +6,7 @@ mod appointments;
 mod calendar_feeds;
 mod ledger;
 mod patients;
+mod payables;
 mod recalls;
 mod reminders;
 mod schedule;
@@ -88,6 +89,7 @@ pub fn routes() -> Router<AppState> {
         .route("/mail", get(not_built))
         .route("/billing", get(not_built))
         .merge(ledger::routes())
+        .merge(payables::routes())
         .route("/letters", get(not_built))
         .route("/files", get(not_built))
         .route(

@@ -13,6 +13,7 @@ mod calendar_feeds;
 mod harness;
 mod ledger_pages;
 mod pages;
+mod payables_pages;
 mod reminder_pages;
 mod schedule_pages;
 mod schedule_setup_pages;
