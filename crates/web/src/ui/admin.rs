@@ -1,6 +1,6 @@
 //! Administration: staff accounts and the audit trail.
 
-use super::{CsrfForm, FormState, Layout, error_page, render};
+use super::{CsrfForm, FormState, Layout, checked_form, error_page, render};
 use crate::AppState;
 use crate::auth::{PageSession, urlencode};
 use askama::Template;
@@ -43,10 +43,10 @@ pub async fn index(State(state): State<AppState>, session: PageSession) -> Respo
 }
 
 pub async fn add_user(State(state): State<AppState>, session: PageSession, Form(fields): Form<Vec<(String, String)>>) -> Response {
-    let mut form = FormState::new(fields.into_iter().collect());
-    if let Err(r) = session.check_csrf(form.v("csrf")) {
-        return r;
-    }
+    let mut form = match checked_form(&session, fields) {
+        Ok(form) => form,
+        Err(refused) => return refused,
+    };
     match state.app.add_user(&session.actor, form.v("username"), form.v("display_name"), form.v("role"), form.v("password")).await {
         Ok(u) => admin_view(&state, &session, FormState::default(), Some(format!("Account {} added.", u.username))).await,
         Err(AppError::Validation(errors)) => {

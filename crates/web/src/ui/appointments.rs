@@ -3,7 +3,7 @@
 //! reschedule), the history and the payments; the printable receipt; and the recurring-series
 //! form (`/schedule/series`). Every form works without JavaScript; errors stand next to their field.
 
-use super::{FormState, Layout, error_page, render};
+use super::{FormState, Layout, checked_form, error_page, render};
 use crate::AppState;
 use crate::auth::PageSession;
 use askama::Template;
@@ -197,10 +197,10 @@ pub async fn status(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let form = FormState::new(fields.into_iter().collect::<HashMap<_, _>>());
-    if let Err(r) = session.check_csrf(form.v("csrf")) {
-        return r;
-    }
+    let form = match checked_form(&session, fields) {
+        Ok(form) => form,
+        Err(refused) => return refused,
+    };
     let input = StatusEventInput { event: form.take("event"), reason: form.take("reason"), by: form.take("by") };
     let panel = if input.event == "cancel" { Panel::Cancel } else { Panel::None };
     match state.app.change_appointment_status(&session.actor, &id, &input).await {
@@ -216,10 +216,10 @@ pub async fn room(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let form = FormState::new(fields.into_iter().collect::<HashMap<_, _>>());
-    if let Err(r) = session.check_csrf(form.v("csrf")) {
-        return r;
-    }
+    let form = match checked_form(&session, fields) {
+        Ok(form) => form,
+        Err(refused) => return refused,
+    };
     match state.app.room_patient(&session.actor, &id, form.v("room_id")).await {
         Ok(_) => Redirect::to(&format!("/schedule/appointments/{id}?notice=updated")).into_response(),
         Err(AppError::Validation(errors)) => {
@@ -236,10 +236,10 @@ pub async fn check_in(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let form = FormState::new(fields.into_iter().collect::<HashMap<_, _>>());
-    if let Err(r) = session.check_csrf(form.v("csrf")) {
-        return r;
-    }
+    let form = match checked_form(&session, fields) {
+        Ok(form) => form,
+        Err(refused) => return refused,
+    };
     let input = CheckInInput {
         demographics_confirmed: checked(&form, "demographics_confirmed"),
         insurance_confirmed: checked(&form, "insurance_confirmed"),
@@ -262,10 +262,10 @@ pub async fn check_out(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let form = FormState::new(fields.into_iter().collect::<HashMap<_, _>>());
-    if let Err(r) = session.check_csrf(form.v("csrf")) {
-        return r;
-    }
+    let form = match checked_form(&session, fields) {
+        Ok(form) => form,
+        Err(refused) => return refused,
+    };
     // A suggested slot's radio button, or a typed date and time.
     let start = match form.v("follow_up_slot") {
         "" | "none" => {
@@ -295,10 +295,10 @@ pub async fn reschedule(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let form = FormState::new(fields.into_iter().collect::<HashMap<_, _>>());
-    if let Err(r) = session.check_csrf(form.v("csrf")) {
-        return r;
-    }
+    let form = match checked_form(&session, fields) {
+        Ok(form) => form,
+        Err(refused) => return refused,
+    };
     let (date, time) = (form.v("date").trim(), form.v("time").trim());
     let input = RescheduleInput {
         start: if date.is_empty() && time.is_empty() { String::new() } else { format!("{date}T{time}") },
@@ -361,10 +361,10 @@ pub async fn email_receipt(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let form = FormState::new(fields.into_iter().collect::<HashMap<_, _>>());
-    if let Err(r) = session.check_csrf(form.v("csrf")) {
-        return r;
-    }
+    let form = match checked_form(&session, fields) {
+        Ok(form) => form,
+        Err(refused) => return refused,
+    };
     let (status, emailed) = match state.app.email_receipt(&session.actor, &id).await {
         Ok(to) => (StatusCode::OK, (true, format!("The receipt was e-mailed to {to}."))),
         Err(AppError::Validation(e)) => {
@@ -467,10 +467,10 @@ pub async fn series_form(State(state): State<AppState>, session: PageSession, Qu
 
 /// "Check the dates" (preview) or "Book the series".
 pub async fn series_submit(State(state): State<AppState>, session: PageSession, Form(fields): Form<Vec<(String, String)>>) -> Response {
-    let form = FormState::new(fields.into_iter().collect::<HashMap<_, _>>());
-    if let Err(r) = session.check_csrf(form.v("csrf")) {
-        return r;
-    }
+    let form = match checked_form(&session, fields) {
+        Ok(form) => form,
+        Err(refused) => return refused,
+    };
     let input = RecurringInput {
         patient_id: form.take("patient_id"),
         provider_id: form.take("provider_id"),

@@ -7,7 +7,7 @@
 //! unknown, malformed or revoked address gets the same 404 page as any address that does not
 //! exist, so nobody can tell a revoked feed from one that never was.
 
-use super::{CsrfForm, FormState, Layout, error_page, error_page_status, render};
+use super::{CsrfForm, FormState, Layout, checked_form, error_page, error_page_status, render};
 use crate::AppState;
 use crate::auth::{PageSession, client_ip};
 use askama::Template;
@@ -119,10 +119,10 @@ pub async fn create(
     headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let mut form = FormState::new(fields.into_iter().collect());
-    if let Err(r) = session.check_csrf(form.v("csrf")) {
-        return r;
-    }
+    let mut form = match checked_form(&session, fields) {
+        Ok(form) => form,
+        Err(refused) => return refused,
+    };
     let input = NewCalendarFeed {
         provider_id: form.take("provider_id"),
         include_patient_names: matches!(form.v("include_patient_names"), "1" | "on" | "true" | "yes"),

@@ -6,7 +6,7 @@
 //! checks everything and puts each message next to its row. `/books/ledger.js` adds the running
 //! totals and the "balanced / off by" indicator while typing, and a button for more rows.
 
-use super::{CsrfForm, FormState, Layout, error_page, render};
+use super::{CsrfForm, FormState, Layout, checked_form, error_page, render};
 use crate::AppState;
 use crate::auth::PageSession;
 use askama::Template;
@@ -110,10 +110,10 @@ pub async fn chart(State(state): State<AppState>, session: PageSession, Query(q)
 }
 
 pub async fn add_account(State(state): State<AppState>, session: PageSession, Form(fields): Form<Vec<(String, String)>>) -> Response {
-    let mut form = FormState::new(fields.into_iter().collect());
-    if let Err(r) = session.check_csrf(form.v("csrf")) {
-        return r;
-    }
+    let mut form = match checked_form(&session, fields) {
+        Ok(form) => form,
+        Err(refused) => return refused,
+    };
     let input = NewAccountInput {
         number: form.take("number"),
         name: form.take("name"),
@@ -281,10 +281,10 @@ pub async fn reverse(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let mut form = FormState::new(fields.into_iter().collect());
-    if let Err(r) = session.check_csrf(form.v("csrf")) {
-        return r;
-    }
+    let mut form = match checked_form(&session, fields) {
+        Ok(form) => form,
+        Err(refused) => return refused,
+    };
     let input = ReverseInput { date: form.take("date"), memo: form.take("memo") };
     match state.app.reverse_entry(&session.actor, &id, &input).await {
         Ok(reversal) => Redirect::to(&format!("/books/journal/{}?done=reversed", reversal.id)).into_response(),
@@ -352,10 +352,10 @@ pub async fn new_entry(State(state): State<AppState>, session: PageSession) -> R
 }
 
 pub async fn post_entry(State(state): State<AppState>, session: PageSession, Form(fields): Form<Vec<(String, String)>>) -> Response {
-    let mut form = FormState::new(fields.into_iter().collect());
-    if let Err(r) = session.check_csrf(form.v("csrf")) {
-        return r;
-    }
+    let mut form = match checked_form(&session, fields) {
+        Ok(form) => form,
+        Err(refused) => return refused,
+    };
     let rows = (0..MAX_FORM_ROWS).filter(|i| form.values.contains_key(&format!("lines[{i}].account"))).max().map_or(0, |i| i + 1);
     let input = ManualEntryInput {
         date: form.take("date"),
@@ -635,10 +635,10 @@ pub async fn periods(State(state): State<AppState>, session: PageSession, Query(
 }
 
 pub async fn close_period(State(state): State<AppState>, session: PageSession, Form(fields): Form<Vec<(String, String)>>) -> Response {
-    let mut form = FormState::new(fields.into_iter().collect());
-    if let Err(r) = session.check_csrf(form.v("csrf")) {
-        return r;
-    }
+    let mut form = match checked_form(&session, fields) {
+        Ok(form) => form,
+        Err(refused) => return refused,
+    };
     match state.app.close_period(&session.actor, form.v("period")).await {
         Ok(()) => Redirect::to("/books/periods?done=closed").into_response(),
         Err(AppError::Validation(errors)) => {
@@ -654,10 +654,10 @@ pub async fn close_period(State(state): State<AppState>, session: PageSession, F
 }
 
 pub async fn close_year(State(state): State<AppState>, session: PageSession, Form(fields): Form<Vec<(String, String)>>) -> Response {
-    let mut form = FormState::new(fields.into_iter().collect());
-    if let Err(r) = session.check_csrf(form.v("csrf")) {
-        return r;
-    }
+    let mut form = match checked_form(&session, fields) {
+        Ok(form) => form,
+        Err(refused) => return refused,
+    };
     let Ok(year) = form.v("year").trim().parse::<i32>() else {
         form.errors = medoffice_domain::ValidationErrors::single("year", "enter a year, e.g. 2026");
         return periods_page(&state, &session, form, None).await;

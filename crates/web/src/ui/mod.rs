@@ -185,6 +185,15 @@ pub struct CsrfForm {
     pub csrf: String,
 }
 
+/// A posted form's fields, once its CSRF token is checked against the session's; the refusal
+/// page otherwise. Every page form that changes something starts here.
+#[allow(clippy::result_large_err)] // the refusal is a whole page, returned at once by the handler
+pub fn checked_form(session: &PageSession, fields: Vec<(String, String)>) -> Result<FormState, Response> {
+    let form = FormState::new(fields.into_iter().collect());
+    session.check_csrf(form.v("csrf"))?;
+    Ok(form)
+}
+
 /// A form's submitted values and its errors, as templates need them.
 #[derive(Debug, Default, Clone)]
 pub struct FormState {

@@ -1,6 +1,6 @@
 //! Patient pages: Today, search, registration, the chart, insurance and merges.
 
-use super::{FormState, Layout, error_page, render};
+use super::{FormState, Layout, checked_form, error_page, render};
 use crate::AppState;
 use crate::auth::PageSession;
 use askama::Template;
@@ -276,10 +276,10 @@ pub async fn new_form(session: PageSession) -> Response {
 }
 
 pub async fn create(State(state): State<AppState>, session: PageSession, Form(fields): Form<Vec<(String, String)>>) -> Response {
-    let mut form = FormState::new(fields.into_iter().collect());
-    if let Err(r) = session.check_csrf(form.v("csrf")) {
-        return r;
-    }
+    let mut form = match checked_form(&session, fields) {
+        Ok(form) => form,
+        Err(refused) => return refused,
+    };
     let confirmed = form.v("confirm_new") == "1";
     match state.app.register_patient(&session.actor, &patient_input(&form), confirmed).await {
         Ok(p) => Redirect::to(&format!("/patients/{}?notice=registered", p.id)).into_response(),
@@ -312,10 +312,10 @@ pub async fn update(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let mut form = FormState::new(fields.into_iter().collect());
-    if let Err(r) = session.check_csrf(form.v("csrf")) {
-        return r;
-    }
+    let mut form = match checked_form(&session, fields) {
+        Ok(form) => form,
+        Err(refused) => return refused,
+    };
     let version: i64 = form.v("version").parse().unwrap_or(0);
     match state.app.update_patient(&session.actor, &id, version, &patient_input(&form)).await {
         Ok(p) => Redirect::to(&format!("/patients/{}?notice=saved", p.id)).into_response(),

@@ -3,7 +3,7 @@
 //! calls, letters and e-mails and the forms to record one or close it, and the printable letter.
 
 use super::waitlist::{PatientPick, ScheduleTabs, chosen, date_text, day_text, moment_text, patient_name, pick};
-use super::{FormState, Layout, error_page, render};
+use super::{FormState, Layout, checked_form, error_page, render};
 use crate::AppState;
 use crate::auth::PageSession;
 use askama::Template;
@@ -208,16 +208,8 @@ pub async fn new_form(State(state): State<AppState>, session: PageSession, Query
     }
 }
 
-/// The fields of a form post with its CSRF token checked.
-#[allow(clippy::result_large_err)] // the error is the page to answer, returned at once
-fn checked(session: &PageSession, fields: Vec<(String, String)>) -> Result<FormState, Response> {
-    let form = FormState::new(fields.into_iter().collect());
-    session.check_csrf(form.v("csrf"))?;
-    Ok(form)
-}
-
 pub async fn create(State(state): State<AppState>, session: PageSession, Form(fields): Form<Vec<(String, String)>>) -> Response {
-    let mut form = match checked(&session, fields) {
+    let mut form = match checked_form(&session, fields) {
         Ok(f) => f,
         Err(r) => return r,
     };
@@ -369,7 +361,7 @@ pub async fn add_contact(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let form = match checked(&session, fields) {
+    let form = match checked_form(&session, fields) {
         Ok(f) => f,
         Err(r) => return r,
     };
@@ -393,7 +385,7 @@ pub async fn close(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let form = match checked(&session, fields) {
+    let form = match checked_form(&session, fields) {
         Ok(f) => f,
         Err(r) => return r,
     };

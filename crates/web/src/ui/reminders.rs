@@ -3,7 +3,7 @@
 //! rules per appointment type, and the practice's SMTP settings under Admin. Thin over
 //! `medoffice_app::reminders`; everything works without JavaScript and the lists print.
 
-use super::{FormState, Layout, error_page, error_page_status, render};
+use super::{FormState, Layout, checked_form, error_page, error_page_status, render};
 use crate::AppState;
 use crate::auth::PageSession;
 use askama::Template;
@@ -204,10 +204,10 @@ pub async fn page(State(state): State<AppState>, session: PageSession, Query(q):
 
 /// "Send due reminders": runs, then shows the day with what the run did.
 pub async fn send(State(state): State<AppState>, session: PageSession, Form(fields): Form<Vec<(String, String)>>) -> Response {
-    let mut form = FormState::new(fields.into_iter().collect());
-    if let Err(r) = session.check_csrf(form.v("csrf")) {
-        return r;
-    }
+    let mut form = match checked_form(&session, fields) {
+        Ok(form) => form,
+        Err(refused) => return refused,
+    };
     let today = session.actor.today(state.app.now());
     match state.app.run_reminders(&session.actor, form.v("date")).await {
         Ok(summary) => {
@@ -244,10 +244,10 @@ pub async fn retry(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let form = FormState::new(fields.into_iter().collect());
-    if let Err(r) = session.check_csrf(form.v("csrf")) {
-        return r;
-    }
+    let form = match checked_form(&session, fields) {
+        Ok(form) => form,
+        Err(refused) => return refused,
+    };
     let today = session.actor.today(state.app.now());
     let date = parse_day(form.v("date"), today).unwrap_or(today);
     match state.app.retry_reminder(&session.actor, &id).await {
@@ -273,10 +273,10 @@ pub async fn reply(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let mut form = FormState::new(fields.into_iter().collect());
-    if let Err(r) = session.check_csrf(form.v("csrf")) {
-        return r;
-    }
+    let mut form = match checked_form(&session, fields) {
+        Ok(form) => form,
+        Err(refused) => return refused,
+    };
     let today = session.actor.today(state.app.now());
     let date = parse_day(form.v("date"), today).unwrap_or(today);
     let to_calls = form.v("back") == "calls";
@@ -438,10 +438,10 @@ pub async fn rules(State(state): State<AppState>, session: PageSession) -> Respo
 }
 
 pub async fn save_rules(State(state): State<AppState>, session: PageSession, Form(fields): Form<Vec<(String, String)>>) -> Response {
-    let mut form = FormState::new(fields.into_iter().collect());
-    if let Err(r) = session.check_csrf(form.v("csrf")) {
-        return r;
-    }
+    let mut form = match checked_form(&session, fields) {
+        Ok(form) => form,
+        Err(refused) => return refused,
+    };
     let type_id = form.take("appointment_type_id");
     let (edited, notice) = match state.app.save_reminder_rules(&session.actor, &type_id, form.v("days_before")).await {
         Ok(saved) => (None, Some(format!("{}: {}.", saved.name, saved.description))),
@@ -528,10 +528,10 @@ pub async fn smtp(State(state): State<AppState>, session: PageSession) -> Respon
 }
 
 pub async fn smtp_save(State(state): State<AppState>, session: PageSession, Form(fields): Form<Vec<(String, String)>>) -> Response {
-    let mut form = FormState::new(fields.into_iter().collect());
-    if let Err(r) = session.check_csrf(form.v("csrf")) {
-        return r;
-    }
+    let mut form = match checked_form(&session, fields) {
+        Ok(form) => form,
+        Err(refused) => return refused,
+    };
     let input = SmtpInput {
         host: form.take("host"),
         port: form.take("port"),

@@ -2,7 +2,7 @@
 //! "Book this" and "Decline" actions, and adding a patient (`/schedule/waitlist/new`: find the
 //! patient by name or birth date, then say what they want).
 
-use super::{FormState, Layout, error_page, render};
+use super::{FormState, Layout, checked_form, error_page, render};
 use crate::AppState;
 use crate::auth::PageSession;
 use askama::Template;
@@ -180,14 +180,6 @@ async fn list_page(
     })
 }
 
-/// The fields of a form post with its CSRF token checked.
-#[allow(clippy::result_large_err)] // the error is the page to answer, returned at once
-fn checked(session: &PageSession, fields: Vec<(String, String)>) -> Result<FormState, Response> {
-    let form = FormState::new(fields.into_iter().collect());
-    session.check_csrf(form.v("csrf"))?;
-    Ok(form)
-}
-
 /// A refusal of an action on the list: the list again with the message (409), or the error page.
 async fn refused(state: &AppState, session: &PageSession, e: AppError) -> Response {
     let message = match e {
@@ -207,7 +199,7 @@ pub async fn remove(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    if let Err(r) = checked(&session, fields) {
+    if let Err(r) = checked_form(&session, fields) {
         return r;
     }
     match state.app.remove_waitlist_entry(&session.actor, &id).await {
@@ -222,7 +214,7 @@ pub async fn book_offer(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    if let Err(r) = checked(&session, fields) {
+    if let Err(r) = checked_form(&session, fields) {
         return r;
     }
     match state.app.book_waitlist_offer(&session.actor, &id).await {
@@ -237,7 +229,7 @@ pub async fn decline_offer(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    if let Err(r) = checked(&session, fields) {
+    if let Err(r) = checked_form(&session, fields) {
         return r;
     }
     match state.app.decline_waitlist_offer(&session.actor, &id).await {
@@ -363,7 +355,7 @@ pub async fn new_form(State(state): State<AppState>, session: PageSession, Query
 }
 
 pub async fn create(State(state): State<AppState>, session: PageSession, Form(fields): Form<Vec<(String, String)>>) -> Response {
-    let mut form = match checked(&session, fields) {
+    let mut form = match checked_form(&session, fields) {
         Ok(f) => f,
         Err(r) => return r,
     };

@@ -6,7 +6,7 @@
 //! The page's whole state is its query string, so every step works without JavaScript (plain GET
 //! forms and links); `app.js` only fetches the patient results as the user types.
 
-use super::super::{FormState, Layout, error_page, render};
+use super::super::{FormState, Layout, checked_form, error_page, render};
 use super::href;
 use crate::AppState;
 use crate::auth::PageSession;
@@ -221,10 +221,10 @@ pub async fn patient_fragment(State(state): State<AppState>, session: PageSessio
 
 /// `POST /schedule/book`: books, then shows the day (or week) with the new appointment.
 pub async fn book(State(state): State<AppState>, session: PageSession, Form(fields): Form<Vec<(String, String)>>) -> Response {
-    let mut form = FormState::new(fields.into_iter().collect());
-    if let Err(r) = session.check_csrf(form.v("csrf")) {
-        return r;
-    }
+    let mut form = match checked_form(&session, fields) {
+        Ok(form) => form,
+        Err(refused) => return refused,
+    };
     if !session.actor.role.may(Action::BookAppointments) {
         return error_page(AppError::Forbidden);
     }
