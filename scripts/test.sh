@@ -65,9 +65,14 @@ command -v hledger >/dev/null 2>&1 || { say "Installing hledger (Debian package)
 ensure_postgres
 ensure_test_database
 ensure_chromium
+# The x12 crate's tests have pyx12 (PyPI) validate every 837P file medoffice writes; it lives in a
+# cached virtual environment (scripts/x12-validate --install is idempotent).
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || apt_install python3 python3-venv
+scripts/x12-validate --install >/dev/null
 echo "PostgreSQL: $(psql "$MEDOFFICE_TEST_POSTGRES_URL" -Atc 'SHOW server_version')"
 echo "Chromium: $(/usr/bin/chromium --version 2>/dev/null | head -n 1)"
 echo "hledger: $(hledger --version 2>/dev/null | head -n 1)"
+echo "pyx12: $(scripts/x12-validate --install)"
 
 say "cargo fmt --check"
 cargo fmt --all -- --check

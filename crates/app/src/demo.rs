@@ -23,6 +23,7 @@ impl App {
     pub async fn demo(&self, password: &str) -> Result<Generated> {
         let generated = self.seed_practice("Riverside Family Medicine", DEMO_PATIENTS, password).await?;
         self.book_demo_week().await?;
+        self.demo_books().await?;
         Ok(generated)
     }
 
@@ -95,6 +96,8 @@ impl App {
             let user = crate::auth::new_user_row(&generated.practice_id, username, display_name, role, password, &now)?;
             users::insert(&mut tx, &user).await?;
         }
+        // The demo's CPT/HCPCS codes with our own labels, standard fees and payers' expected amounts.
+        self.load_demo_code_sets(&mut tx, &generated.practice_id).await?;
         tx.commit().await?;
         Ok(generated)
     }

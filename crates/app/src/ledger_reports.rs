@@ -25,7 +25,7 @@ use std::collections::HashMap;
 pub const SOURCE_YEAR_END: &str = "year_end_close";
 
 /// The earliest date the ledger takes.
-const FIRST_DATE: &str = "0001-01-01";
+pub(crate) const FIRST_DATE: &str = "0001-01-01";
 
 /// One account's line on a statement.
 #[derive(Debug, Clone, Serialize)]
@@ -74,7 +74,7 @@ pub struct IncomeStatementView {
     pub net_income_cents: i64,
 }
 
-fn section(title: &str, which: Section, accounts: &[AccountRow], totals: &HashMap<&str, (i64, i64)>) -> StatementSection {
+pub(crate) fn section(title: &str, which: Section, accounts: &[AccountRow], totals: &HashMap<&str, (i64, i64)>) -> StatementSection {
     let lines: Vec<StatementLine> = accounts
         .iter()
         .filter(|a| AccountType::parse(&a.account_type).map(|t| t.section()) == Some(which))
@@ -133,9 +133,17 @@ impl App {
         let mut tx = self.store.begin().await?;
         ensure_default_chart(&mut tx, &actor.practice_id, &self.now_text()).await?;
         let accounts = store::list_accounts(&mut tx, &actor.practice_id).await?;
-        let rows = store::account_totals_without_source(&mut tx, &actor.practice_id, &f, &t, SOURCE_YEAR_END).await?;
+        // The daily totals count every entry; the year-end closing entries (one a year) are taken back out.
+        let rows = store::account_totals(&mut tx, &actor.practice_id, &f, &t).await?;
+        let closing = store::source_totals(&mut tx, &actor.practice_id, &f, &t, SOURCE_YEAR_END).await?;
         tx.commit().await.map_err(StoreError::from)?;
-        let totals = by_account(&rows);
+        let mut totals = by_account(&rows);
+        for c in &closing {
+            if let Some((d, cr)) = totals.get_mut(c.account_id.as_str()) {
+                *d -= c.debit_cents;
+                *cr -= c.credit_cents;
+            }
+        }
         let revenue = section("Revenue", Section::Revenue, &accounts, &totals);
         let expenses = section("Expenses", Section::Expense, &accounts, &totals);
         Ok(IncomeStatementView { from: f, to: t, net_income_cents: revenue.total_cents - expenses.total_cents, revenue, expenses })

@@ -4,18 +4,27 @@
 
 pub mod audit;
 pub mod auth;
+pub mod bank_reconciliation;
+pub mod bill_payments;
 pub mod calendar_feeds;
+pub mod cash_basis;
+pub mod code_sets;
 pub mod demo;
+mod demo_books;
 mod error;
+pub mod fees;
 pub mod front_desk;
 pub mod generate;
 pub mod ledger;
+pub mod ledger_documents;
 pub mod ledger_reports;
 pub mod mailer;
 pub mod patients;
 pub mod payables;
+pub mod payers;
 pub mod practice;
 pub mod recalls;
+pub mod recurring;
 pub mod reminders;
 pub mod rescheduling;
 pub mod schedule_setup;

@@ -97,6 +97,11 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
         rest: Vec<String>,
     },
+    /// Code sets: import the practice's CPT or HCPCS file.
+    Codes {
+        #[command(subcommand)]
+        command: CodesCommand,
+    },
     /// The general ledger: the trial balance and the whole journal for other tools.
     Ledger {
         #[command(subcommand)]
@@ -155,6 +160,23 @@ enum RemindersCommand {
 }
 
 #[derive(Subcommand)]
+enum CodesCommand {
+    /// Import procedure codes: one a line, `code<TAB>short description` or `code,short description`
+    /// (header optional). Every bad line is named and nothing is imported while any is wrong; a
+    /// re-import updates the descriptions. Prints a JSON summary.
+    Import {
+        /// cpt or hcpcs.
+        #[arg(long = "set")]
+        code_set: String,
+        /// YYYY-MM-DD the codes apply from (default: any date).
+        #[arg(long, default_value = "")]
+        effective_from: String,
+        /// The file to import.
+        file: std::path::PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
 enum LedgerCommand {
     /// The trial balance as of a date (default today) as JSON: every account with a balance, and the two totals.
     TrialBalance {
@@ -169,6 +191,12 @@ enum LedgerCommand {
     Export {
         #[arg(long, default_value = "ledger")]
         format: String,
+    },
+    /// Post the recurring entries due up to a date (default today), for cron: JSON of what was posted and what was skipped (exit 1 when any was skipped).
+    PostRecurring {
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        as_of: Option<String>,
     },
 }
 
@@ -318,6 +346,15 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Claims { .. } => not_built("claims"),
         Command::Remit { .. } => not_built("remit"),
+        Command::Codes { command: CodesCommand::Import { code_set, effective_from, file } } => {
+            let bytes = std::fs::read(&file).map_err(|e| bad_input(format!("cannot read {}: {e}", file.display())))?;
+            let text = String::from_utf8(bytes).map_err(|_| bad_input(format!("{} is not UTF-8 text", file.display())))?;
+            let app = open(&cli.db).await?;
+            let import = medoffice_app::code_sets::ProcedureImport { code_set, text, effective_from };
+            let summary = app.import_procedure_codes_offline(&import).await?;
+            println!("{}", serde_json::json!(summary));
+            Ok(())
+        }
         Command::Ledger { command: LedgerCommand::TrialBalance { as_of, format } } => {
             if format != "json" {
                 return Err(bad_input(format!("--format: '{format}' is not known; use json")));
@@ -334,6 +371,24 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let app = open(&cli.db).await?;
             print!("{}", app.export_journal_offline(format).await?);
             Ok(())
+        }
+        Command::Ledger { command: LedgerCommand::PostRecurring { as_of } } => {
+            let app = open(&cli.db).await?;
+            let run = app.post_due_recurring_entries_offline(as_of.as_deref()).await?;
+            println!("{}", serde_json::to_string(&run).unwrap_or_default());
+            match run.skipped.first() {
+                None => Ok(()),
+                Some(first) => Err(Failure {
+                    code: 1,
+                    message: format!(
+                        "{} recurring entr(ies) not posted (first: {} {}: {})",
+                        run.skipped.len(),
+                        first.date,
+                        first.memo,
+                        first.reason
+                    ),
+                }),
+            }
         }
         Command::Backup { .. } => not_built("backup"),
         Command::Restore { .. } => not_built("restore"),
@@ -354,6 +409,13 @@ async fn serve(db: &DbArgs, listen: &str, secure_cookies: bool, practice_name: &
         }
         medoffice_app::practice::Bootstrap::AlreadySetUp => {}
     }
+    // ICD-10-CM is loaded on first start (about a second); searches before it finishes wait for it.
+    let loader = app.clone();
+    tokio::spawn(async move {
+        if let Err(e) = loader.ensure_icd10cm_loaded().await {
+            tracing::error!("cannot load ICD-10-CM: {e}");
+        }
+    });
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| bad_input(format!("--listen {listen}: {e}")))?;
     let local = listener.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| listen.to_string());
     println!("medoffice: serving http://{local}/ (API at /api/v1, press Ctrl-C to stop)");

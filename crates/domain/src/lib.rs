@@ -5,6 +5,7 @@
 //! through `parse`/`validate` functions, which report every field error at once.
 
 pub mod audit;
+pub mod coding;
 pub mod identifiers;
 pub mod ledger;
 pub mod money;

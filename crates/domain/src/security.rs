@@ -76,6 +76,11 @@ impl Role {
             // The books: the bookkeeper and the office manager; reopening a closed period is the admin's.
             ReadBooks | PostJournal | ManageAccounts | ClosePeriods => matches!(self, Admin | Bookkeeper),
             ReopenPeriods => matches!(self, Admin),
+            // Code sets, payers and fee schedules: the office manager keeps them; whoever codes or
+            // bills a visit reads the codes, and billing and the books read the fees.
+            ReadCodeSets => matches!(self, Admin | FrontDesk | Biller | Provider),
+            ManageCodeSets | ManagePayers | ManageFeeSchedules => matches!(self, Admin),
+            ReadFeeSchedules => matches!(self, Admin | Biller | Bookkeeper),
         }
     }
 }
@@ -147,6 +152,16 @@ pub enum Action {
     ClosePeriods,
     /// Reopen a closed month: the office manager only, audited.
     ReopenPeriods,
+    /// Search the diagnosis (ICD-10-CM) and procedure (CPT, HCPCS) codes.
+    ReadCodeSets,
+    /// Import the practice's CPT and HCPCS files.
+    ManageCodeSets,
+    /// Add and change payers: electronic id, claim filing indicator, paper address, limits.
+    ManagePayers,
+    /// See the standard fees and the payers' expected (allowed) amounts.
+    ReadFeeSchedules,
+    /// Set the standard fees and the payers' expected amounts.
+    ManageFeeSchedules,
 }
 
 /// A password staff choose must be long; the full policy (common-password list, MFA) grows with the
@@ -207,6 +222,17 @@ mod tests {
     fn only_the_admin_manages_calendar_feeds() {
         for role in Role::ALL {
             assert_eq!(role.may(Action::ManageCalendarFeeds), role == Role::Admin);
+        }
+    }
+
+    #[test]
+    fn the_office_manager_keeps_code_sets_payers_and_fees_and_billing_reads_them() {
+        for role in Role::ALL {
+            for action in [Action::ManageCodeSets, Action::ManagePayers, Action::ManageFeeSchedules] {
+                assert_eq!(role.may(action), role == Role::Admin, "{role} {action:?}");
+            }
+            assert_eq!(role.may(Action::ReadCodeSets), role != Role::Bookkeeper, "{role}");
+            assert_eq!(role.may(Action::ReadFeeSchedules), matches!(role, Role::Admin | Role::Biller | Role::Bookkeeper), "{role}");
         }
     }
 

@@ -1,10 +1,14 @@
 //! The general ledger's tables (migration 0009_ledger): `ledger_account`, `journal_entry`,
-//! `journal_line`, `ledger_closed_period`. Entries and lines are only ever inserted (the database
-//! refuses UPDATE and DELETE on them); the rules that make an entry postable are checked by the
+//! `journal_line`, `ledger_closed_period`, and (migration 0014) `ledger_daily_total`, each
+//! account's debits and credits per day, which the reports read instead of the lines. Entries and
+//! lines are only ever inserted (the database refuses UPDATE and DELETE on them), and only by
+//! [`insert_entry`] (and [`insert_entries_in_bulk`] for generated books), which add to the daily
+//! totals in the same transaction; the rules that make an entry postable are checked by the
 //! caller (`medoffice_app::ledger::post_entry`) before these inserts.
 
 use crate::{Result, StoreError};
 use sqlx::{AnyConnection, FromRow};
+use std::collections::BTreeMap;
 
 /// An account of the chart.
 #[derive(Debug, Clone, PartialEq, Eq, FromRow, serde::Serialize)]
@@ -187,10 +191,17 @@ pub async fn reversal_of(conn: &mut AnyConnection, practice_id: &str, id: &str) 
         .await?)
 }
 
-/// Inserts an entry and its lines (the caller's transaction makes them one write). Returns false,
-/// writing nothing, when another entry holds the same idempotency key: on PostgreSQL a concurrent
-/// transaction posting the same key makes this one wait for it, then find its key taken, so two
-/// posts of one event at once both succeed and post once.
+/// Inserts an entry, its lines and their share of the daily totals (the caller's transaction
+/// makes them one write). Returns false, writing nothing, when another entry holds the same
+/// idempotency key: on PostgreSQL a concurrent transaction posting the same key makes this one
+/// wait for it, then find its key taken, so two posts of one event at once both succeed and post
+/// once.
+///
+/// This and [`insert_entries_in_bulk`] are the only writers of `journal_line` and
+/// `ledger_daily_total`, so a day's total is always the sum of its lines. On PostgreSQL the
+/// upsert of a day's total holds that row until the posting commits: postings to the same account
+/// and day queue there (see migration 0014), and the rows are taken in account id order so two
+/// postings never deadlock over them.
 pub async fn insert_entry(conn: &mut AnyConnection, e: &EntryRow, lines: &[LineRow]) -> Result<bool> {
     let inserted = sqlx::query(
         "INSERT INTO journal_entry (practice_id, id, entry_number, entry_date, memo, source_kind, source_id, idempotency_key, \
@@ -214,27 +225,146 @@ pub async fn insert_entry(conn: &mut AnyConnection, e: &EntryRow, lines: &[LineR
     if inserted.rows_affected() == 0 {
         return Ok(false);
     }
-    for l in lines {
-        sqlx::query(
-            "INSERT INTO journal_line (practice_id, entry_id, line_number, account_id, entry_date, debit_cents, credit_cents, memo, \
-             patient_id, payer_id, vendor_id, claim_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        )
-        .bind(&l.practice_id)
-        .bind(&l.entry_id)
-        .bind(l.line_number)
-        .bind(&l.account_id)
-        .bind(&l.entry_date)
-        .bind(l.debit_cents)
-        .bind(l.credit_cents)
-        .bind(&l.memo)
-        .bind(&l.patient_id)
-        .bind(&l.payer_id)
-        .bind(&l.vendor_id)
-        .bind(&l.claim_id)
-        .execute(&mut *conn)
-        .await?;
-    }
+    insert_lines(conn, lines).await?;
+    add_to_daily_totals(conn, &daily_totals_of(lines)).await?;
     Ok(true)
+}
+
+/// The most rows one multi-row INSERT carries (12 bound values a row stays well under both
+/// backends' limits on bound parameters: 32,766 on SQLite, 65,535 on PostgreSQL).
+const ROWS_PER_INSERT: usize = 1000;
+
+/// `($1, $2, ...), ($k, ...)`: the placeholders of `rows` rows of `columns` values.
+fn values_list(rows: usize, columns: usize) -> String {
+    let mut sql = String::with_capacity(rows * columns * 5);
+    for r in 0..rows {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for c in 0..columns {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('$');
+            sql.push_str(&(r * columns + c + 1).to_string());
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// Inserts lines, [`ROWS_PER_INSERT`] to a statement.
+async fn insert_lines(conn: &mut AnyConnection, lines: &[LineRow]) -> Result<()> {
+    for chunk in lines.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO journal_line (practice_id, entry_id, line_number, account_id, entry_date, debit_cents, credit_cents, memo, \
+             patient_id, payer_id, vendor_id, claim_id) VALUES {}",
+            values_list(chunk.len(), 12)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for l in chunk {
+            query = query
+                .bind(&l.practice_id)
+                .bind(&l.entry_id)
+                .bind(l.line_number)
+                .bind(&l.account_id)
+                .bind(&l.entry_date)
+                .bind(l.debit_cents)
+                .bind(l.credit_cents)
+                .bind(&l.memo)
+                .bind(&l.patient_id)
+                .bind(&l.payer_id)
+                .bind(&l.vendor_id)
+                .bind(&l.claim_id);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Lines summed per practice, account and date, in account id order (the order rows are
+/// locked in).
+type DailyTotals<'a> = BTreeMap<(&'a str, &'a str, &'a str), (i64, i64)>;
+
+fn daily_totals_of(lines: &[LineRow]) -> DailyTotals<'_> {
+    let mut totals = DailyTotals::new();
+    for l in lines {
+        let t = totals.entry((l.practice_id.as_str(), l.account_id.as_str(), l.entry_date.as_str())).or_insert((0, 0));
+        t.0 += l.debit_cents;
+        t.1 += l.credit_cents;
+    }
+    totals
+}
+
+/// Adds to each account's total of a day, creating the row on the day's first posting.
+async fn add_to_daily_totals(conn: &mut AnyConnection, totals: &DailyTotals<'_>) -> Result<()> {
+    let rows: Vec<(&(&str, &str, &str), &(i64, i64))> = totals.iter().collect();
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO ledger_daily_total (practice_id, account_id, entry_date, debit_cents, credit_cents) VALUES {} \
+             ON CONFLICT (practice_id, account_id, entry_date) DO UPDATE SET \
+             debit_cents = ledger_daily_total.debit_cents + excluded.debit_cents, \
+             credit_cents = ledger_daily_total.credit_cents + excluded.credit_cents",
+            values_list(chunk.len(), 5)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for ((practice_id, account_id, date), (debit, credit)) in chunk {
+            query = query.bind(*practice_id).bind(*account_id).bind(*date).bind(*debit).bind(*credit);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Takes `count` entry numbers at once from the practice's `journal_entry` counter and returns
+/// the first (the others follow it), for [`insert_entries_in_bulk`].
+pub async fn reserve_entry_numbers(conn: &mut AnyConnection, practice_id: &str, count: i64) -> Result<i64> {
+    let (last,): (i64,) = sqlx::query_as(
+        "INSERT INTO counter (practice_id, name, value) VALUES ($1, 'journal_entry', $2) \
+         ON CONFLICT (practice_id, name) DO UPDATE SET value = counter.value + $2 RETURNING value",
+    )
+    .bind(practice_id)
+    .bind(count)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(last - count + 1)
+}
+
+/// Inserts many entries with their lines and daily totals in a few multi-row
+/// statements, for books made by a program (the ledger benchmark's million entries), not for
+/// events: nothing is checked here that `App::post_entry` checks (balance, accounts, closed
+/// periods), and an idempotency key already taken is an error rather than a repeat. Each entry's
+/// lines must carry its id and date.
+pub async fn insert_entries_in_bulk(conn: &mut AnyConnection, entries: &[(EntryRow, Vec<LineRow>)]) -> Result<()> {
+    for chunk in entries.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO journal_entry (practice_id, id, entry_number, entry_date, memo, source_kind, source_id, idempotency_key, \
+             reversal_of, total_cents, posted_by, posted_at) VALUES {}",
+            values_list(chunk.len(), 12)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (e, _) in chunk {
+            query = query
+                .bind(&e.practice_id)
+                .bind(&e.id)
+                .bind(e.entry_number)
+                .bind(&e.entry_date)
+                .bind(&e.memo)
+                .bind(&e.source_kind)
+                .bind(&e.source_id)
+                .bind(&e.idempotency_key)
+                .bind(&e.reversal_of)
+                .bind(e.total_cents)
+                .bind(&e.posted_by)
+                .bind(&e.posted_at);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    let lines: Vec<LineRow> = entries.iter().flat_map(|(_, lines)| lines.iter().cloned()).collect();
+    insert_lines(conn, &lines).await?;
+    add_to_daily_totals(conn, &daily_totals_of(&lines)).await?;
+    Ok(())
 }
 
 pub async fn lines_of_entry(conn: &mut AnyConnection, practice_id: &str, entry_id: &str) -> Result<Vec<LineRow>> {
@@ -259,8 +389,23 @@ pub async fn entries_between(conn: &mut AnyConnection, practice_id: &str, from: 
     .await?)
 }
 
-/// Every account's debits and credits dated `from..=to` (accounts without lines are absent).
+/// Every account's debits and credits dated `from..=to` (accounts without lines are absent),
+/// from the daily totals: at most one row per account and day is read, however many lines.
 pub async fn account_totals(conn: &mut AnyConnection, practice_id: &str, from: &str, to: &str) -> Result<Vec<AccountTotalsRow>> {
+    Ok(sqlx::query_as(
+        "SELECT account_id, CAST(SUM(debit_cents) AS BIGINT) AS debit_cents, CAST(SUM(credit_cents) AS BIGINT) AS credit_cents \
+         FROM ledger_daily_total WHERE practice_id = $1 AND entry_date >= $2 AND entry_date <= $3 GROUP BY account_id",
+    )
+    .bind(practice_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// [`account_totals`] summed from the journal lines themselves: what the daily totals must always
+/// equal (the tests and the benchmark compare them; reports read the daily totals).
+pub async fn account_totals_from_lines(conn: &mut AnyConnection, practice_id: &str, from: &str, to: &str) -> Result<Vec<AccountTotalsRow>> {
     Ok(sqlx::query_as(
         "SELECT account_id, CAST(SUM(debit_cents) AS BIGINT) AS debit_cents, CAST(SUM(credit_cents) AS BIGINT) AS credit_cents \
          FROM journal_line WHERE practice_id = $1 AND entry_date >= $2 AND entry_date <= $3 GROUP BY account_id",
@@ -268,6 +413,29 @@ pub async fn account_totals(conn: &mut AnyConnection, practice_id: &str, from: &
     .bind(practice_id)
     .bind(from)
     .bind(to)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Each account's debits and credits dated `from..=to` on the lines of entries of one source kind
+/// (the year-end closing entries, one a year, which the income statement takes back out of the
+/// daily totals); found through the entries' source index, so only those entries' lines are read.
+pub async fn source_totals(
+    conn: &mut AnyConnection,
+    practice_id: &str,
+    from: &str,
+    to: &str,
+    source_kind: &str,
+) -> Result<Vec<AccountTotalsRow>> {
+    Ok(sqlx::query_as(
+        "SELECT l.account_id, CAST(SUM(l.debit_cents) AS BIGINT) AS debit_cents, CAST(SUM(l.credit_cents) AS BIGINT) AS credit_cents \
+         FROM journal_entry e JOIN journal_line l ON l.practice_id = e.practice_id AND l.entry_id = e.id \
+         WHERE e.practice_id = $1 AND e.source_kind = $4 AND e.entry_date >= $2 AND e.entry_date <= $3 GROUP BY l.account_id",
+    )
+    .bind(practice_id)
+    .bind(from)
+    .bind(to)
+    .bind(source_kind)
     .fetch_all(conn)
     .await?)
 }
@@ -372,9 +540,10 @@ pub async fn lines_for_export(conn: &mut AnyConnection, practice_id: &str, limit
     .await?)
 }
 
-/// [`account_totals`] without the entries of one source kind (the income statement leaves out
-/// the year-end closing entry, which empties revenue and expenses into retained earnings).
-pub async fn account_totals_without_source(
+/// [`account_totals_from_lines`] without the entries of one source kind: the income statement's
+/// figures summed from the lines, what [`account_totals`] less [`source_totals`] must equal
+/// (kept for the tests and the benchmark).
+pub async fn account_totals_without_source_from_lines(
     conn: &mut AnyConnection,
     practice_id: &str,
     from: &str,
@@ -394,11 +563,12 @@ pub async fn account_totals_without_source(
     .await?)
 }
 
-/// One account's debits and credits dated `from..=to` (zeros when it has no lines there).
+/// One account's debits and credits dated `from..=to` (zeros when it has no lines there), from
+/// the daily totals: one primary-key range of at most a row a day.
 pub async fn account_total(conn: &mut AnyConnection, practice_id: &str, account_id: &str, from: &str, to: &str) -> Result<(i64, i64)> {
     let (debit, credit): (i64, i64) = sqlx::query_as(
         "SELECT CAST(COALESCE(SUM(debit_cents), 0) AS BIGINT), CAST(COALESCE(SUM(credit_cents), 0) AS BIGINT) \
-         FROM journal_line WHERE practice_id = $1 AND account_id = $2 AND entry_date >= $3 AND entry_date <= $4",
+         FROM ledger_daily_total WHERE practice_id = $1 AND account_id = $2 AND entry_date >= $3 AND entry_date <= $4",
     )
     .bind(practice_id)
     .bind(account_id)

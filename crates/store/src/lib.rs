@@ -8,14 +8,20 @@
 //! the transaction: a use case and its audit record commit together or not at all.
 
 pub mod audit;
+pub mod bank_reconciliation;
+pub mod bill_attachments;
+pub mod bill_payments;
 pub mod blobs;
 pub mod calendar_feeds;
+pub mod cash_basis;
+pub mod code_sets;
 pub mod front_desk;
 pub mod ledger;
 pub mod patients;
 pub mod payables;
 pub mod practice;
 pub mod recalls;
+pub mod recurring;
 pub mod reminders;
 pub mod schedule_setup;
 pub mod schedule_views;

@@ -159,3 +159,80 @@ pub async fn open_bills_by_due(conn: &mut AnyConnection, practice_id: &str, limi
     .fetch_all(conn)
     .await?)
 }
+
+/// Changes a vendor's fields (everything but its id and creation time).
+pub async fn update_vendor(conn: &mut AnyConnection, v: &VendorRow) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE vendor SET name = $3, address = $4, contact = $5, tax_id = $6, default_expense_account = $7, payment_terms = $8, \
+         is_1099 = $9 WHERE practice_id = $1 AND id = $2",
+    )
+    .bind(&v.practice_id)
+    .bind(&v.id)
+    .bind(&v.name)
+    .bind(&v.address)
+    .bind(&v.contact)
+    .bind(&v.tax_id)
+    .bind(&v.default_expense_account)
+    .bind(&v.payment_terms)
+    .bind(v.is_1099)
+    .execute(conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound("vendor"));
+    }
+    Ok(())
+}
+
+/// Each vendor's balance on the accounts payable account (`ap_number`): credits less debits of
+/// the lines that name the vendor, so bills less payments, tied to the control account.
+pub async fn vendor_open_balances(conn: &mut AnyConnection, practice_id: &str, ap_number: &str) -> Result<Vec<(String, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT jl.vendor_id, CAST(SUM(jl.credit_cents - jl.debit_cents) AS BIGINT) FROM journal_line jl \
+         JOIN ledger_account a ON a.practice_id = jl.practice_id AND a.id = jl.account_id \
+         WHERE jl.practice_id = $1 AND a.number = $2 AND jl.vendor_id IS NOT NULL GROUP BY jl.vendor_id",
+    )
+    .bind(practice_id)
+    .bind(ap_number)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Bills newest first (by bill date), optionally of one status and of one vendor, at most `limit`.
+pub async fn list_bills(
+    conn: &mut AnyConnection,
+    practice_id: &str,
+    status: Option<&str>,
+    vendor_id: Option<&str>,
+    limit: i64,
+) -> Result<Vec<BillListRow>> {
+    Ok(sqlx::query_as(
+        "SELECT b.id, b.vendor_id, v.name AS vendor_name, v.payment_terms, b.bill_number, b.bill_date, b.due_date, b.total_cents, \
+         b.status, b.journal_entry_id FROM bill b JOIN vendor v ON v.practice_id = b.practice_id AND v.id = b.vendor_id \
+         WHERE b.practice_id = $1 AND ($2 = '' OR b.status = $2) AND ($3 = '' OR b.vendor_id = $3) \
+         ORDER BY b.bill_date DESC, v.name, b.bill_number LIMIT $4",
+    )
+    .bind(practice_id)
+    .bind(status.unwrap_or(""))
+    .bind(vendor_id.unwrap_or(""))
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
+}
+
+pub async fn get_bill(conn: &mut AnyConnection, practice_id: &str, id: &str) -> Result<BillRow> {
+    sqlx::query_as("SELECT * FROM bill WHERE practice_id = $1 AND id = $2")
+        .bind(practice_id)
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .ok_or(StoreError::NotFound("bill"))
+}
+
+/// A bill's lines in order.
+pub async fn bill_lines(conn: &mut AnyConnection, practice_id: &str, bill_id: &str) -> Result<Vec<BillLineRow>> {
+    Ok(sqlx::query_as("SELECT * FROM bill_line WHERE practice_id = $1 AND bill_id = $2 ORDER BY line_number")
+        .bind(practice_id)
+        .bind(bill_id)
+        .fetch_all(conn)
+        .await?)
+}

@@ -44,6 +44,7 @@ pub mod accounts {
     pub const BAD_DEBT_EXPENSE: &str = "6500";
     pub const BANK_FEES: &str = "6600";
     pub const PURCHASE_DISCOUNTS: &str = "6900";
+    pub const UNCATEGORIZED_EXPENSES: &str = "6990";
 }
 
 const fn account(number: &'static str, name: &'static str, account_type: AccountType, parent: Option<&'static str>) -> DefaultAccount {
@@ -93,4 +94,5 @@ pub const DEFAULT_CHART: &[DefaultAccount] = &[
     account("6800", "Professional fees", Expense, None),
     account("6850", "Repairs and maintenance", Expense, None),
     account("6900", "Purchase discounts", ContraExpense, None),
+    account("6990", "Uncategorized expenses", Expense, None),
 ];

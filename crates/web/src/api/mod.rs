@@ -2,9 +2,12 @@
 //! generated from these handlers and types.
 
 mod appointments;
+mod code_sets;
+mod bill_payments;
 mod front_desk;
 mod ledger;
 mod patients;
+mod payables;
 mod practice;
 mod schedule_setup;
 
@@ -34,6 +37,15 @@ pub fn routes() -> Router<AppState> {
         .route("/patients/{id}/merge", post(patients::merge))
         .route("/payers", get(practice::payers))
         .route("/providers", get(practice::providers))
+        .route("/payers/{id}", get(code_sets::payer).put(code_sets::update_payer))
+        .route("/codes/icd10cm", get(code_sets::icd10cm))
+        .route("/codes/icd10cm/{id}", get(code_sets::icd10cm_code))
+        .route("/codes/procedures", get(code_sets::procedures))
+        .route("/codes/procedures/import", post(code_sets::import_procedures))
+        .route("/fee-schedule", get(code_sets::fee_schedule))
+        .route("/fee-schedule/standard", put(code_sets::set_standard_fee))
+        .route("/fee-schedule/payers/{id}", put(code_sets::set_payer_fee))
+        .route("/fee-schedule/quote", get(code_sets::quote))
         .route("/appointments", post(appointments::create).get(appointments::list))
         .route("/appointments/{id}/status", post(appointments::change_status))
         .route("/appointments/{id}", get(front_desk::get_one))
@@ -56,6 +68,16 @@ pub fn routes() -> Router<AppState> {
         .route("/ledger/entries/{id}", get(ledger::get_entry))
         .route("/ledger/entries/{id}/reverse", post(ledger::reverse_entry))
         .route("/ledger/trial-balance", get(ledger::trial_balance))
+        .route("/payment-runs", post(bill_payments::pay))
+        .route("/bill-payments", get(bill_payments::list))
+        .route("/bill-payments/{id}", get(bill_payments::get_one))
+        .route("/bill-payments/{id}/void", post(bill_payments::void))
+        .route("/ap-aging", get(bill_payments::aging))
+        .route("/vendors/1099", get(bill_payments::vendors_1099))
+        .route("/vendors", get(payables::vendors).post(payables::add_vendor))
+        .route("/vendors/{id}", get(payables::vendor).put(payables::replace_vendor).patch(payables::patch_vendor))
+        .route("/bills", get(payables::bills).post(payables::enter_bill))
+        .route("/bills/{id}", get(payables::bill))
         .route("/messages", any(not_built))
         .route("/messages/{*rest}", any(not_built))
         .route("/documents/{*rest}", any(not_built))
@@ -71,12 +93,17 @@ pub fn routes() -> Router<AppState> {
         patients::create, patients::list, patients::get_one, patients::update,
         patients::add_coverage, patients::list_coverages, patients::update_coverage, patients::merge,
         practice::payers, practice::providers,
+        code_sets::payer, code_sets::update_payer, code_sets::icd10cm, code_sets::icd10cm_code, code_sets::procedures,
+        code_sets::import_procedures, code_sets::fee_schedule, code_sets::set_standard_fee, code_sets::set_payer_fee, code_sets::quote,
         appointments::create, appointments::list, appointments::open_slots, appointments::change_status,
         front_desk::get_one, front_desk::reschedule, front_desk::room, front_desk::check_in, front_desk::check_out,
         front_desk::preview_series, front_desk::book_series, front_desk::search_slots, front_desk::receipt, front_desk::void,
         schedule_setup::appointment_types, schedule_setup::add_appointment_type, schedule_setup::locations, schedule_setup::add_location,
         schedule_setup::template, schedule_setup::add_template_entry, schedule_setup::holidays, schedule_setup::add_holiday,
         ledger::accounts, ledger::post_entry, ledger::get_entry, ledger::reverse_entry, ledger::trial_balance,
+        bill_payments::pay, bill_payments::list, bill_payments::get_one, bill_payments::void, bill_payments::aging, bill_payments::vendors_1099,
+        payables::vendors, payables::add_vendor, payables::vendor, payables::replace_vendor, payables::patch_vendor,
+        payables::bills, payables::enter_bill, payables::bill,
     ),
     components(schemas(Problem, FieldProblem)),
     modifiers(&BearerAuth),

@@ -3,8 +3,13 @@
 
 mod admin;
 mod appointments;
+mod bank;
+mod bill_payments;
 mod calendar_feeds;
+mod code_sets;
 mod ledger;
+mod ledger_downloads;
+mod ledger_recurring;
 mod patients;
 mod payables;
 mod recalls;
@@ -12,6 +17,7 @@ mod reminders;
 mod schedule;
 mod schedule_setup;
 mod session;
+mod vendors;
 mod waitlist;
 
 use crate::AppState;
@@ -46,6 +52,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/users/{id}/{change}", post(admin::set_disabled))
         .route("/admin/audit", get(admin::audit))
         .merge(schedule_setup::routes())
+        .merge(code_sets::routes())
         .route("/admin/calendar-feeds", get(calendar_feeds::index).post(calendar_feeds::create))
         .route("/admin/calendar-feeds/{id}/revoke", post(calendar_feeds::revoke))
         .route("/calendar/{file}", get(calendar_feeds::feed))
@@ -89,7 +96,15 @@ pub fn routes() -> Router<AppState> {
         .route("/mail", get(not_built))
         .route("/billing", get(not_built))
         .merge(ledger::routes())
+        .route("/books/download/{file}", get(ledger_downloads::download))
+        .route("/books/recurring", get(ledger_recurring::index).post(ledger_recurring::create))
+        .route("/books/recurring/new", get(ledger_recurring::new_form))
+        .route("/books/recurring/run", post(ledger_recurring::run))
+        .route("/books/recurring/{id}/{change}", post(ledger_recurring::set_active))
         .merge(payables::routes())
+        .merge(bank::routes())
+        .merge(bill_payments::routes())
+        .merge(vendors::routes())
         .route("/letters", get(not_built))
         .route("/files", get(not_built))
         .route(

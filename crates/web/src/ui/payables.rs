@@ -17,6 +17,9 @@ pub fn routes() -> Router<AppState> {
 
 /// An open bill on screen.
 struct BillRow {
+    id: String,
+    /// What is still owed, when part was paid.
+    open_balance: Option<String>,
     vendor: String,
     bill_number: String,
     bill_date: String,
@@ -42,10 +45,18 @@ pub async fn bills_due(State(state): State<AppState>, session: PageSession) -> R
         Ok(due) => due,
         Err(e) => return error_page(e),
     };
-    let total = Money::from_cents(due.iter().map(|d| d.bill.total_cents).sum());
+    // Partly paid bills show (and count) what is still owed (see `bill_payments`).
+    let settled = match state.app.settled_of_open_bills(&session.actor).await {
+        Ok(s) => s,
+        Err(e) => return error_page(e),
+    };
+    let open_of = |d: &medoffice_app::payables::BillDueView| d.bill.total_cents - settled.get(&d.bill.id).copied().unwrap_or(0);
+    let total = Money::from_cents(due.iter().map(open_of).sum());
     let rows = due
         .into_iter()
         .map(|d| BillRow {
+            open_balance: settled.contains_key(&d.bill.id).then(|| Money::from_cents(open_of(&d)).to_string()),
+            id: d.bill.id.clone(),
             vendor: d.bill.vendor_name,
             bill_number: d.bill.bill_number,
             bill_date: d.bill.bill_date,

@@ -1,0 +1,32 @@
+-- Each account's debits and credits per day (SQLite), so the reports read a few rows per account
+-- and day instead of every journal line: at a million entries a trial balance summing
+-- journal_line takes seconds, summing ledger_daily_total milliseconds. Kept in step with
+-- ../postgres/0014_ledger_daily_totals.sql by the schema test.
+--
+-- The table is derived from journal_line and written in the same transaction as the lines, by
+-- the one writer of lines (store::ledger::insert_entry, and insert_entries_in_bulk for generated
+-- books): a row is the sum of the lines of its practice, account and date, always. Lines are
+-- append-only and a correction is a reversal (more debits or credits, never fewer), so a row's
+-- totals only grow and a row is never deleted; the triggers below refuse anything else.
+-- Reports that need a line's party (subledgers, aging) still read journal_line.
+CREATE TABLE ledger_daily_total (
+    practice_id TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    entry_date TEXT NOT NULL,
+    debit_cents BIGINT NOT NULL CHECK (debit_cents >= 0),
+    credit_cents BIGINT NOT NULL CHECK (credit_cents >= 0),
+    PRIMARY KEY (practice_id, account_id, entry_date),
+    FOREIGN KEY (practice_id, account_id) REFERENCES ledger_account (practice_id, id)
+);
+
+-- The lines posted before this migration.
+INSERT INTO ledger_daily_total (practice_id, account_id, entry_date, debit_cents, credit_cents)
+SELECT practice_id, account_id, entry_date, SUM(debit_cents), SUM(credit_cents)
+FROM journal_line GROUP BY practice_id, account_id, entry_date;
+
+CREATE TRIGGER ledger_daily_total_only_grows BEFORE UPDATE ON ledger_daily_total
+WHEN NEW.practice_id <> OLD.practice_id OR NEW.account_id <> OLD.account_id OR NEW.entry_date <> OLD.entry_date
+    OR NEW.debit_cents < OLD.debit_cents OR NEW.credit_cents < OLD.credit_cents
+BEGIN SELECT RAISE(ABORT, 'ledger_daily_total only grows: post a reversal'); END;
+CREATE TRIGGER ledger_daily_total_no_delete BEFORE DELETE ON ledger_daily_total
+BEGIN SELECT RAISE(ABORT, 'ledger_daily_total only grows: post a reversal'); END;
