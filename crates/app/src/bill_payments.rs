@@ -393,7 +393,8 @@ impl App {
         let chart = ledger_store::list_accounts(&mut tx, &actor.practice_id).await?;
         let cash_accounts: Vec<(String, String)> =
             chart.iter().filter(|a| cash_account(&chart, &a.number).is_ok()).map(|a| (a.number.clone(), a.name.clone())).collect();
-        let cash = clean(cash).filter(|c| cash_accounts.iter().any(|(n, _)| n == c)).unwrap_or_else(|| accounts::CASH_OPERATING.to_string());
+        let cash =
+            clean(cash).filter(|c| cash_accounts.iter().any(|(n, _)| n == c)).unwrap_or_else(|| accounts::CASH_OPERATING.to_string());
         let next_check_number = self.next_check_number(&mut tx, &actor.practice_id, &cash).await?;
         let mut vendors: Vec<DraftVendor> = Vec::new();
         let mut skipped = Vec::new();
@@ -715,7 +716,12 @@ impl App {
         let bills = store::applications_of(conn, practice_id, &p.id)
             .await?
             .into_iter()
-            .map(|a| AppliedBillView { bill_id: a.bill_id, bill_number: a.bill_number, amount_cents: a.amount_cents, discount_cents: a.discount_cents })
+            .map(|a| AppliedBillView {
+                bill_id: a.bill_id,
+                bill_number: a.bill_number,
+                amount_cents: a.amount_cents,
+                discount_cents: a.discount_cents,
+            })
             .collect();
         Ok(payment_view(p, vendor.name, bills))
     }
@@ -734,7 +740,8 @@ impl App {
             )));
         }
         let paid_on = parse_day(&payment.payment_date).map_err(|_| StoreError::Corrupt(format!("payment {} date", payment.id)))?;
-        let date = if input.date.trim().is_empty() { paid_on } else { parse_day(&input.date).map_err(|m| ValidationErrors::single("date", m))? };
+        let date =
+            if input.date.trim().is_empty() { paid_on } else { parse_day(&input.date).map_err(|m| ValidationErrors::single("date", m))? };
         if date < paid_on {
             return Err(ValidationErrors::single("date", format!("a void is dated on or after the payment's date, {paid_on}")).into());
         }
@@ -774,7 +781,8 @@ impl App {
                 .collect(),
         };
         let posted = self.post_entry(&mut tx, &actor.practice_id, &entry).await?;
-        if !store::mark_voided(&mut tx, &actor.practice_id, &payment.id, &posted.entry.entry_date, &posted.entry.id, &actor.user_id).await? {
+        if !store::mark_voided(&mut tx, &actor.practice_id, &payment.id, &posted.entry.entry_date, &posted.entry.id, &actor.user_id).await?
+        {
             return Err(AppError::Conflict("this payment was voided meanwhile".into()));
         }
         for a in store::applications_of(&mut tx, &actor.practice_id, &payment.id).await? {

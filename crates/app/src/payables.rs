@@ -353,7 +353,8 @@ impl App {
             Some(file) => Some(self.attach_to_bill(&mut tx, actor, &row.id, file).await?),
             None => None,
         };
-        let attached_note = attached.as_ref().map(|a| format!(", attached {} ({} bytes)", a.content_type, a.size_bytes)).unwrap_or_default();
+        let attached_note =
+            attached.as_ref().map(|a| format!(", attached {} ({} bytes)", a.content_type, a.size_bytes)).unwrap_or_default();
         self.audit(
             &mut tx,
             actor,

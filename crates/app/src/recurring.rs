@@ -78,7 +78,7 @@ pub struct RecurringTemplateView {
     pub start_date: String,
     pub end_date: Option<String>,
     pub max_occurrences: Option<i64>,
-    /// Occurrences passed so far (posted, or due and skipped earlier are not counted).
+    /// The first occurrence (counted from 0) not yet posted: how many have passed.
     pub next_index: i64,
     /// The next occurrence's date; `None` once the template has ended.
     pub next_due: Option<String>,

@@ -214,6 +214,74 @@ async fn journey(client: &Client, base: &str, data_dir: &Path) {
     shot(client, "07-signed-out").await;
     client.goto(chart_url.as_str()).await.unwrap();
     assert!(client.current_url().await.unwrap().path().starts_with("/login"), "after sign-out the chart needs a new sign-in");
+
+    books_journey(client, base).await;
+}
+
+/// The bookkeeper's journey: a new vendor on Net 30, its bill entered (due in 30 days), seen on
+/// the bills-due list, paid by check from a payment run, and the trial balance and the balance
+/// sheet that still balance.
+async fn books_journey(client: &Client, base: &str) {
+    // Signing in on the way to the new-vendor form lands on it.
+    client.goto(&format!("{base}/books/vendors/new")).await.unwrap();
+    fill(client, "username", "bookkeeper").await;
+    fill(client, "password", PASSWORD).await;
+    client.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    client.wait().for_element(Locator::Id("f-name")).await.unwrap();
+    fill(client, "f-name", "Lakeside Linen Service").await;
+    client.find(Locator::Id("f-payment_terms")).await.unwrap().select_by_value("net_30").await.unwrap();
+    client.find(Locator::Id("f-default_expense_account")).await.unwrap().select_by_value("6850").await.unwrap();
+    shot(client, "20-new-vendor").await;
+    click(client, "form.form button[type=submit]").await;
+    client.wait().for_element(Locator::Css(".notice")).await.unwrap();
+
+    // The bill: dated today, so Net 30 makes it due in thirty days.
+    client.goto(&format!("{base}/books/bills/new")).await.unwrap();
+    let vendor = client.find(Locator::Id("f-vendor_id")).await.unwrap();
+    vendor.find(Locator::XPath("option[starts-with(normalize-space(.), 'Lakeside Linen')]")).await.unwrap().click().await.unwrap();
+    fill(client, "f-bill_number", "LL-1042").await;
+    // The bill date starts as the practice's today.
+    let dated = client.find(Locator::Id("f-bill_date")).await.unwrap().prop("value").await.unwrap().unwrap_or_default();
+    let today = chrono::NaiveDate::parse_from_str(&dated, "%Y-%m-%d").unwrap();
+    fill(client, "l0-amount", "312.40").await;
+    fill(client, "l0-memo", "Gowns and drapes, November").await;
+    shot(client, "21-bill-entry").await;
+    click(client, "form[data-bill-entry] button[type=submit]").await;
+    client.wait().for_element(Locator::Css(".notice")).await.unwrap();
+    let due = (today + chrono::Days::new(30)).format("%Y-%m-%d").to_string();
+
+    // Due in thirty days on the bills-due list; pay it from a payment run.
+    client.goto(&format!("{base}/books/bills")).await.unwrap();
+    let row = client.find(Locator::XPath("//tr[td[normalize-space(.)='Lakeside Linen Service']]")).await.unwrap();
+    let text = row.text().await.unwrap();
+    assert!(text.contains(&due) && text.contains("$312.40"), "the bill is due {due}: {text}");
+    row.find(Locator::Css("input[type=checkbox]")).await.unwrap().click().await.unwrap();
+    shot(client, "22-bills-due").await;
+    click(client, ".bills-pay-form button[type=submit]").await;
+    client.wait().for_element(Locator::Css("form.payment-run")).await.unwrap();
+    let reference = client.find(Locator::Css("input[name='payments[0].reference']")).await.unwrap();
+    if reference.prop("value").await.unwrap().unwrap_or_default().is_empty() {
+        reference.send_keys("2001").await.unwrap();
+    }
+    shot(client, "23-payment-run").await;
+    click(client, "form.payment-run button[type=submit]").await;
+    client.wait().for_element(Locator::Css("[data-total=paid]")).await.unwrap();
+    let register = text_of(client, "main").await;
+    assert!(register.contains("Lakeside Linen Service") && register.contains("$312.40"), "the check register lists the check: {register}");
+    shot(client, "24-check-register").await;
+
+    // The books still balance.
+    client.goto(&format!("{base}/books/trial-balance")).await.unwrap();
+    let balance = text_of(client, ".ledger-balance").await;
+    assert!(balance.contains("The books balance"), "{balance}");
+    shot(client, "25-trial-balance").await;
+    client.goto(&format!("{base}/books/balance-sheet")).await.unwrap();
+    let balance = text_of(client, ".ledger-balance").await;
+    assert!(balance.contains("Assets equal liabilities plus owners' equity"), "{balance}");
+    shot(client, "26-balance-sheet").await;
+    client.goto(&format!("{base}/books/bills")).await.unwrap();
+    let open = text_of(client, "main").await;
+    assert!(!open.contains("LL-1042"), "the paid bill left the bills-due list");
 }
 
 /// Clicks the first element matching `css`, retrying briefly while the page settles.

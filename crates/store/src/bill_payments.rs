@@ -122,12 +122,7 @@ pub async fn payable_bill(conn: &mut AnyConnection, practice_id: &str, bill_id: 
          b.status, {SETTLED_NOW} AS settled_cents FROM bill b JOIN vendor v ON v.practice_id = b.practice_id AND v.id = b.vendor_id \
          WHERE b.practice_id = $1 AND b.id = $2"
     );
-    sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(practice_id)
-        .bind(bill_id)
-        .fetch_optional(conn)
-        .await?
-        .ok_or(StoreError::NotFound("bill"))
+    sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(practice_id).bind(bill_id).fetch_optional(conn).await?.ok_or(StoreError::NotFound("bill"))
 }
 
 /// What payments not voided have settled of each open bill that has any (bill id, cents).
@@ -278,7 +273,13 @@ pub async fn mark_voided(
 }
 
 /// Payments dated `from..=to` (voided ones included) by date, at most `limit`.
-pub async fn payments_between(conn: &mut AnyConnection, practice_id: &str, from: &str, to: &str, limit: i64) -> Result<Vec<PaymentListRow>> {
+pub async fn payments_between(
+    conn: &mut AnyConnection,
+    practice_id: &str,
+    from: &str,
+    to: &str,
+    limit: i64,
+) -> Result<Vec<PaymentListRow>> {
     Ok(sqlx::query_as(
         "SELECT p.id, p.vendor_id, v.name AS vendor_name, p.payment_date, p.method, p.reference, p.cash_account, p.amount_cents, \
          p.discount_cents, p.journal_entry_id, p.status, p.void_date, p.void_entry_id FROM bill_payment p \

@@ -45,9 +45,7 @@ async fn rows(env: &TestEnv, table: &str) -> i64 {
 fn stored_files(env: &TestEnv) -> usize {
     fn walk(dir: &std::path::Path) -> usize {
         std::fs::read_dir(dir)
-            .map(|entries| {
-                entries.flatten().map(|e| if e.path().is_dir() { walk(&e.path()) } else { 1 }).sum::<usize>()
-            })
+            .map(|entries| entries.flatten().map(|e| if e.path().is_dir() { walk(&e.path()) } else { 1 }).sum::<usize>())
             .unwrap_or(0)
     }
     walk(&env.db.dir.path().join("blobs"))

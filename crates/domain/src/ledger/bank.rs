@@ -479,6 +479,9 @@ fn unescape(text: &str) -> String {
         .replace("&amp;", "&")
 }
 
+/// A value read from the file and the line it is on.
+type Located = Option<(usize, String)>;
+
 #[derive(Default)]
 struct OfxTransaction {
     line: usize,
@@ -502,8 +505,8 @@ pub fn parse_ofx(text: &str) -> Result<Statement, StatementError> {
     let mut lines = Vec::new();
     let mut current: Option<OfxTransaction> = None;
     let (mut in_ledger_balance, mut in_transactions) = (false, false);
-    let (mut balance, mut balance_date): (Option<(usize, String)>, Option<(usize, String)>) = (None, None);
-    let (mut start, mut end): (Option<(usize, String)>, Option<(usize, String)>) = (None, None);
+    // Each value with the line it was read on, for the error if it is not a date or an amount.
+    let (mut balance, mut balance_date, mut start, mut end): (Located, Located, Located, Located) = (None, None, None, None);
     for tag in tags {
         let value = (!tag.value.is_empty()).then(|| tag.value.clone());
         match (tag.name.as_str(), tag.closing) {
@@ -560,7 +563,7 @@ pub fn parse_ofx(text: &str) -> Result<Statement, StatementError> {
     if lines.is_empty() {
         return Err(StatementError::NoTransactions);
     }
-    let date_at = |d: Option<(usize, String)>| d.map(|(line, v)| parse_date(&v).map_err(|m| line_error(line, m))).transpose();
+    let date_at = |d: Located| d.map(|(line, v)| parse_date(&v).map_err(|m| line_error(line, m))).transpose();
     let ending_balance_cents = balance.map(|(line, v)| parse_amount(&v).map_err(|m| line_error(line, m))).transpose()?;
     let period_start = date_at(start)?.or_else(|| lines.iter().map(|l| l.date).min());
     let period_end = date_at(end)?.or_else(|| lines.iter().map(|l| l.date).max());

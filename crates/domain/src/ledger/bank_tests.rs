@@ -1,3 +1,8 @@
+//! Reading bank statements and matching their lines: unit tests named as sentences, and property
+//! tests of the amounts, the CSV reader and the matching.
+
+#![allow(clippy::unwrap_used)]
+
 use super::*;
 use proptest::prelude::*;
 
@@ -205,7 +210,7 @@ fn amount_text(cents: i64, style: u8) -> String {
         let digits = dollars.to_string();
         let mut out = String::new();
         for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 out.push(',');
             }
             out.push(c);

@@ -167,7 +167,7 @@ mod tests {
     fn the_discount_rounds_half_a_cent_up() {
         assert_eq!(percent_of(125, 2), 3); // 2.5 cents
         assert_eq!(percent_of(124, 2), 2); // 2.48 cents
-        assert_eq!(percent_of(i64::MAX, 99), i64::MAX);
+        assert_eq!(percent_of(i64::MAX, 100), i64::MAX, "no overflow on the largest amount");
     }
 
     #[test]

@@ -11,7 +11,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use medoffice_app::AppError;
-use medoffice_app::bill_payments::{ApAgingView, BillPaymentView, CheckRegisterView, PaymentRunInput, PaymentRunView, Vendors1099View, VoidPaymentInput, year_of};
+use medoffice_app::bill_payments::{
+    ApAgingView, BillPaymentView, CheckRegisterView, PaymentRunInput, PaymentRunView, Vendors1099View, VoidPaymentInput, year_of,
+};
 use medoffice_app::ledger::default_journal_range;
 use medoffice_domain::ValidationErrors;
 use serde::Deserialize;
@@ -44,7 +46,8 @@ fn date_param(field: &str, text: &str, default: NaiveDate) -> Result<NaiveDate, 
     if text.trim().is_empty() {
         return Ok(default);
     }
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| AppError::from(ValidationErrors::single(field, "enter a date as YYYY-MM-DD")).into())
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| AppError::from(ValidationErrors::single(field, "enter a date as YYYY-MM-DD")).into())
 }
 
 /// Pays bills: one payment per vendor (a check or an ACH transfer), each bill's `amount_cents`

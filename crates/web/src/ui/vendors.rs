@@ -154,6 +154,18 @@ struct VendorFormPage {
     terms_options: Vec<(String, String)>,
     account_options: Vec<(String, String)>,
     can_manage: bool,
+    /// An existing vendor's bills, newest first.
+    bills: Vec<VendorBillRow>,
+}
+
+/// One of a vendor's bills on its page.
+struct VendorBillRow {
+    id: String,
+    bill_number: String,
+    bill_date: String,
+    due_date: String,
+    status: String,
+    amount: String,
 }
 
 impl VendorFormPage {
@@ -216,6 +228,13 @@ async fn vendor_form_page(
         Some(v) => v.name.clone(),
         None => "New vendor".to_string(),
     };
+    let bills = match vendor {
+        Some(v) => match state.app.bills(&session.actor, "", &v.id).await {
+            Ok(bills) => bills,
+            Err(e) => return error_page(e),
+        },
+        None => Vec::new(),
+    };
     render(&VendorFormPage {
         layout: Layout::new(session, "/books").with_notice(notice),
         title,
@@ -225,6 +244,17 @@ async fn vendor_form_page(
         terms_options,
         account_options: account_options(&accounts, "None"),
         can_manage: session.actor.role.may(Action::PostJournal),
+        bills: bills
+            .into_iter()
+            .map(|b| VendorBillRow {
+                id: b.id,
+                bill_number: b.bill_number,
+                bill_date: b.bill_date,
+                due_date: b.due_date,
+                status: b.status,
+                amount: Money::from_cents(b.total_cents).to_string(),
+            })
+            .collect(),
     })
 }
 
@@ -240,8 +270,7 @@ pub async fn new_vendor(State(state): State<AppState>, session: PageSession) -> 
 /// The typed vendor of a submitted form: `day_of_month` with its day becomes `day_of_month:N`.
 fn vendor_input(form: &FormState) -> NewVendorInput {
     let choice = form.v("payment_terms").trim();
-    let payment_terms =
-        if choice == "day_of_month" { format!("day_of_month:{}", form.v("terms_day").trim()) } else { choice.to_string() };
+    let payment_terms = if choice == "day_of_month" { format!("day_of_month:{}", form.v("terms_day").trim()) } else { choice.to_string() };
     NewVendorInput {
         name: form.take("name"),
         address: form.take("address"),
@@ -280,12 +309,7 @@ pub async fn create_vendor(State(state): State<AppState>, session: PageSession, 
     }
 }
 
-pub async fn vendor(
-    State(state): State<AppState>,
-    session: PageSession,
-    Path(id): Path<String>,
-    Query(q): Query<NoticeQuery>,
-) -> Response {
+pub async fn vendor(State(state): State<AppState>, session: PageSession, Path(id): Path<String>, Query(q): Query<NoticeQuery>) -> Response {
     let v = match state.app.vendor(&session.actor, &id).await {
         Ok(v) => v,
         Err(e) => return error_page(e),
@@ -375,10 +399,8 @@ async fn new_bill_page(state: &AppState, session: &PageSession, form: FormState)
     let chosen = vendors.iter().find(|v| v.id == form.v("vendor_id"));
     let due_date = chosen.map(|v| due_date_of(&v.payment_terms, form.v("bill_date"))).unwrap_or_default();
     let default_account = chosen.and_then(|v| v.default_expense_account.clone()).unwrap_or_default();
-    let submitted = (0..MAX_BILL_ROWS)
-        .filter(|i| form.values.keys().any(|k| k.starts_with(&format!("lines[{i}]."))))
-        .max()
-        .map_or(0, |i| i + 1);
+    let submitted =
+        (0..MAX_BILL_ROWS).filter(|i| form.values.keys().any(|k| k.starts_with(&format!("lines[{i}].")))).max().map_or(0, |i| i + 1);
     let total: i64 =
         (0..submitted).filter_map(|i| Money::parse(form.v(&format!("lines[{i}].amount"))).ok()).map(Money::cents).filter(|c| *c > 0).sum();
     let lines = (0..submitted.max(BILL_ROWS))

@@ -12,9 +12,12 @@ async fn vendors_are_added_read_and_changed_and_bad_input_names_its_fields() {
     let token = server.token("bookkeeper").await;
     let t = Some(token.as_str());
 
-    let bad = server.api(Method::POST, "/api/v1/vendors", t, Some(&json!({"name": "", "payment_terms": "net 30", "default_expense_account": "4000"}))).await;
+    let bad = server
+        .api(Method::POST, "/api/v1/vendors", t, Some(&json!({"name": "", "payment_terms": "net 30", "default_expense_account": "4000"})))
+        .await;
     assert_eq!(error_fields(&bad.problem(422)), ["name", "payment_terms", "default_expense_account"]);
-    let wrong_type = server.api(Method::POST, "/api/v1/vendors", t, Some(&json!({"name": "X", "payment_terms": "net_30", "is_1099": "yes"}))).await;
+    let wrong_type =
+        server.api(Method::POST, "/api/v1/vendors", t, Some(&json!({"name": "X", "payment_terms": "net_30", "is_1099": "yes"}))).await;
     assert_eq!(error_fields(&wrong_type.problem(422)), ["is_1099"]);
 
     let body = json!({"name": "Acme Medical", "address": "12 Main St", "contact": "ap@acme.example", "tax_id": "12-3456789",
@@ -23,26 +26,39 @@ async fn vendors_are_added_read_and_changed_and_bad_input_names_its_fields() {
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
     let v = created.json();
     let id = v["id"].as_str().unwrap().to_string();
-    assert_eq!((v["payment_terms"].as_str(), v["terms_label"].as_str(), v["is_1099"].as_bool()), (Some("2/10 net 30"), Some("2/10 net 30"), Some(true)));
+    assert_eq!(
+        (v["payment_terms"].as_str(), v["terms_label"].as_str(), v["is_1099"].as_bool()),
+        (Some("2/10 net 30"), Some("2/10 net 30"), Some(true))
+    );
 
     let one = server.api(Method::GET, &format!("/api/v1/vendors/{id}"), t, None).await;
     assert_eq!((one.status, one.json()["name"].as_str()), (StatusCode::OK, Some("Acme Medical")));
 
     // PATCH changes what it names; the rest stays.
-    let patched = server.api(Method::PATCH, &format!("/api/v1/vendors/{id}"), t, Some(&json!({"payment_terms": "day_of_month:10", "is_1099": false}))).await;
+    let patched = server
+        .api(Method::PATCH, &format!("/api/v1/vendors/{id}"), t, Some(&json!({"payment_terms": "day_of_month:10", "is_1099": false})))
+        .await;
     assert_eq!(patched.status, StatusCode::OK, "{}", patched.text());
     let p = patched.json();
-    assert_eq!((p["payment_terms"].as_str(), p["is_1099"].as_bool(), p["address"].as_str()), (Some("day_of_month:10"), Some(false), Some("12 Main St")));
+    assert_eq!(
+        (p["payment_terms"].as_str(), p["is_1099"].as_bool(), p["address"].as_str()),
+        (Some("day_of_month:10"), Some(false), Some("12 Main St"))
+    );
     let bad_patch = server.api(Method::PATCH, &format!("/api/v1/vendors/{id}"), t, Some(&json!({"payment_terms": "day_of_month:0"}))).await;
     assert_eq!(error_fields(&bad_patch.problem(422)), ["payment_terms"]);
     let unknown_member = server.api(Method::PATCH, &format!("/api/v1/vendors/{id}"), t, Some(&json!({"colour": "red"}))).await;
     assert_eq!(unknown_member.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", unknown_member.text());
 
     // PUT replaces the whole vendor: what is left out is blank.
-    let replaced = server.api(Method::PUT, &format!("/api/v1/vendors/{id}"), t, Some(&json!({"name": "Acme Medical Supply", "payment_terms": "net_15"}))).await;
+    let replaced = server
+        .api(Method::PUT, &format!("/api/v1/vendors/{id}"), t, Some(&json!({"name": "Acme Medical Supply", "payment_terms": "net_15"})))
+        .await;
     assert_eq!(replaced.status, StatusCode::OK, "{}", replaced.text());
     let r = replaced.json();
-    assert_eq!((r["name"].as_str(), r["payment_terms"].as_str(), r["address"].is_null()), (Some("Acme Medical Supply"), Some("net_15"), true));
+    assert_eq!(
+        (r["name"].as_str(), r["payment_terms"].as_str(), r["address"].is_null()),
+        (Some("Acme Medical Supply"), Some("net_15"), true)
+    );
 
     let list = server.api(Method::GET, "/api/v1/vendors", t, None).await;
     assert_eq!(list.status, StatusCode::OK);
@@ -62,7 +78,14 @@ async fn bills_are_entered_in_cents_listed_by_status_and_a_used_number_is_refuse
     let server = spawn().await;
     let token = server.token("bookkeeper").await;
     let t = Some(token.as_str());
-    let v = server.api(Method::POST, "/api/v1/vendors", t, Some(&json!({"name": "Power Co", "payment_terms": "net_30", "default_expense_account": "6200"}))).await;
+    let v = server
+        .api(
+            Method::POST,
+            "/api/v1/vendors",
+            t,
+            Some(&json!({"name": "Power Co", "payment_terms": "net_30", "default_expense_account": "6200"})),
+        )
+        .await;
     let vendor_id = v.json()["id"].as_str().unwrap().to_string();
 
     let body = json!({"vendor_id": vendor_id, "bill_number": "P-100", "bill_date": "2026-03-10", "memo": "March power",
@@ -84,7 +107,10 @@ async fn bills_are_entered_in_cents_listed_by_status_and_a_used_number_is_refuse
     assert!(doc["errors"][0]["message"].as_str().unwrap().contains("P-100"));
     let bad_lines = json!({"vendor_id": vendor_id, "bill_number": "P-101", "bill_date": "2026-03-10",
         "lines": [{"account": "4000", "amount_cents": 100}, {"account": "6200", "amount_cents": 0}]});
-    assert_eq!(error_fields(&server.api(Method::POST, "/api/v1/bills", t, Some(&bad_lines)).await.problem(422)), ["lines[0].account", "lines[1].amount_cents"]);
+    assert_eq!(
+        error_fields(&server.api(Method::POST, "/api/v1/bills", t, Some(&bad_lines)).await.problem(422)),
+        ["lines[0].account", "lines[1].amount_cents"]
+    );
     let fraction = json!({"vendor_id": vendor_id, "bill_number": "P-102", "bill_date": "2026-03-10", "lines": [{"amount_cents": 12.5}]});
     assert_eq!(error_fields(&server.api(Method::POST, "/api/v1/bills", t, Some(&fraction)).await.problem(422)), ["lines[0].amount_cents"]);
 
@@ -96,7 +122,10 @@ async fn bills_are_entered_in_cents_listed_by_status_and_a_used_number_is_refuse
     assert_eq!(error_fields(&server.api(Method::GET, "/api/v1/bills?status=late", t, None).await.problem(422)), ["status"]);
 
     let one = server.api(Method::GET, &format!("/api/v1/bills/{id}"), t, None).await;
-    assert_eq!((one.status, one.json()["memo"].as_str(), one.json()["vendor_name"].as_str()), (StatusCode::OK, Some("March power"), Some("Power Co")));
+    assert_eq!(
+        (one.status, one.json()["memo"].as_str(), one.json()["vendor_name"].as_str()),
+        (StatusCode::OK, Some("March power"), Some("Power Co"))
+    );
     server.api(Method::GET, "/api/v1/bills/nothing", t, None).await.problem(404);
 
     let vendors = server.api(Method::GET, "/api/v1/vendors", t, None).await.json();

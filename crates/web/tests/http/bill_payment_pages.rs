@@ -15,7 +15,8 @@ async fn actor(server: &Server, username: &str) -> Actor {
 }
 
 async fn vendor(server: &Server, bk: &Actor, name: &str, terms: &str, is_1099: bool) -> String {
-    let input = NewVendorInput { name: name.into(), payment_terms: terms.into(), tax_id: "98-7654321".into(), is_1099, ..Default::default() };
+    let input =
+        NewVendorInput { name: name.into(), payment_terms: terms.into(), tax_id: "98-7654321".into(), is_1099, ..Default::default() };
     server.app.add_vendor(bk, &input).await.expect("vendor").id
 }
 
@@ -85,7 +86,12 @@ async fn pay_selected_pays_the_bills_by_vendor_and_the_register_shows_and_voids_
 
     // Without the form's CSRF token nothing is paid either.
     let forged = server
-        .post_form_with(&browser, "/books/payment-run", &fields_with("250.00"), &[("sec-fetch-site", "same-origin"), ("origin", "http://localhost:8080")])
+        .post_form_with(
+            &browser,
+            "/books/payment-run",
+            &fields_with("250.00"),
+            &[("sec-fetch-site", "same-origin"), ("origin", "http://localhost:8080")],
+        )
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
     let register = server.get(&browser, "/books/checks?from=2026-03-01&to=2026-03-31").await.text();
@@ -165,7 +171,8 @@ async fn the_api_pays_bills_and_reports_aging_the_register_and_1099_totals() {
     let totals = server.api(Method::GET, "/api/v1/vendors/1099?year=2026", Some(&token), None).await.json();
     assert_eq!((totals["vendors"][0]["paid_cents"].as_i64(), totals["vendors"][0]["tax_id"].as_str()), (Some(90_000), Some("98-7654321")));
 
-    let void = server.api(Method::POST, &format!("/api/v1/bill-payments/{payment_id}/void"), Some(&token), Some(&json!({"reason": "lost"}))).await;
+    let void =
+        server.api(Method::POST, &format!("/api/v1/bill-payments/{payment_id}/void"), Some(&token), Some(&json!({"reason": "lost"}))).await;
     assert_eq!(void.status, StatusCode::OK, "{}", void.text());
     let again = server.api(Method::POST, &format!("/api/v1/bill-payments/{payment_id}/void"), Some(&token), Some(&json!({}))).await;
     assert_eq!(again.status, StatusCode::CONFLICT);

@@ -58,7 +58,8 @@ async fn actor(server: &Server, username: &str) -> Actor {
 
 async fn add_vendor(server: &Server, name: &str, terms: &str) -> String {
     let bk = actor(server, "bookkeeper").await;
-    let input = NewVendorInput { name: name.into(), payment_terms: terms.into(), default_expense_account: "6200".into(), ..Default::default() };
+    let input =
+        NewVendorInput { name: name.into(), payment_terms: terms.into(), default_expense_account: "6200".into(), ..Default::default() };
     server.app.add_vendor(&bk, &input).await.expect("vendor").id
 }
 
@@ -76,7 +77,14 @@ async fn the_vendor_form_puts_each_message_next_to_its_field_and_saves_a_vendor_
     let form = server.get(&browser, "/books/vendors/new").await;
     assert_eq!(form.status, StatusCode::OK, "{}", form.text());
     let html = form.text();
-    for option in ["value=\"net_30\" selected", "value=\"net_15\"", "value=\"net_60\"", "value=\"2/10 net 30\"", "value=\"due_on_receipt\"", "value=\"day_of_month\""] {
+    for option in [
+        "value=\"net_30\" selected",
+        "value=\"net_15\"",
+        "value=\"net_60\"",
+        "value=\"2/10 net 30\"",
+        "value=\"due_on_receipt\"",
+        "value=\"day_of_month\"",
+    ] {
         assert!(html.contains(option), "{option}: {html}");
     }
     assert!(html.contains("<option value=\"6200\">") && !html.contains("<option value=\"4000\">"), "expense and asset accounts only");
@@ -119,7 +127,10 @@ async fn the_vendor_form_puts_each_message_next_to_its_field_and_saves_a_vendor_
     let bk = actor(&server, "bookkeeper").await;
     let id = server.app.vendors(&bk).await.unwrap()[0].id.clone();
     let edit = server.get(&browser, &format!("/books/vendors/{id}")).await.text();
-    assert!(edit.contains("value=\"Acme Medical\"") && edit.contains("value=\"day_of_month\" selected") && edit.contains("value=\"15\""), "{edit}");
+    assert!(
+        edit.contains("value=\"Acme Medical\"") && edit.contains("value=\"day_of_month\" selected") && edit.contains("value=\"15\""),
+        "{edit}"
+    );
     let changed = server
         .post_form(
             &browser,
@@ -187,7 +198,10 @@ async fn a_bill_is_entered_with_its_scanned_bill_and_the_file_is_downloaded_as_i
     let file = server.get(&browser, link).await;
     assert_eq!(file.status, StatusCode::OK);
     assert_eq!(file.content_type(), "application/pdf");
-    assert_eq!(file.header("content-disposition"), Some("attachment; filename=\"scan of bill.pdf\"; filename*=UTF-8''scan%20of%20bill.pdf"));
+    assert_eq!(
+        file.header("content-disposition"),
+        Some("attachment; filename=\"scan of bill.pdf\"; filename*=UTF-8''scan%20of%20bill.pdf")
+    );
     assert_eq!(file.body, pdf_bytes());
 
     let bk = actor(&server, "bookkeeper").await;
@@ -195,6 +209,11 @@ async fn a_bill_is_entered_with_its_scanned_bill_and_the_file_is_downloaded_as_i
     assert!(trail.iter().any(|r| r.action == "payables.bill.attachment.read" && r.username == "bookkeeper"));
     let bills = server.app.bills(&bk, "open", "").await.unwrap();
     assert_eq!((bills.len(), bills[0].total_cents), (1, 123_500));
+
+    // The vendor's page lists the bill, linked to its page.
+    let bill_page = entered.location().trim_end_matches("?done=entered");
+    let vendor_page = server.get(&browser, &format!("/books/vendors/{vendor}")).await.text();
+    assert!(vendor_page.contains(&format!("href=\"{bill_page}\">INV-2041</a>")), "{vendor_page}");
 
     // Those outside the books cannot download it.
     let desk = server.login("frontdesk").await;
@@ -222,7 +241,10 @@ async fn a_used_bill_number_a_bad_amount_and_a_file_that_is_not_a_bill_are_each_
     let html = again.text();
     assert!(html.contains("The bill was not entered"), "{html}");
     let bill_number = between(&html, "id=\"f-bill_number\"", "</div>");
-    assert!(bill_number.contains("id=\"e-bill_number\"") && bill_number.contains("bill INV-1 from Acme Medical was entered already"), "{html}");
+    assert!(
+        bill_number.contains("id=\"e-bill_number\"") && bill_number.contains("bill INV-1 from Acme Medical was entered already"),
+        "{html}"
+    );
     assert!(html.contains("value=\"INV-1\"") && html.contains("value=\"100.00\""), "typed values stay: {html}");
 
     let mut bad = first;

@@ -367,7 +367,6 @@ proptest::proptest! {
                     let mut l = line("99213", *cents);
                     l.units = *units;
                     let mut p: Vec<u8> = pointers.iter().map(|p| 1 + (p - 1) % u8::try_from(*diagnoses).unwrap()).collect();
-                    p.dedup();
                     p.sort_unstable();
                     p.dedup();
                     l.diagnosis_pointers = p;
