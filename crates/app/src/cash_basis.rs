@@ -336,3 +336,29 @@ fn statement_totals(statement: &IncomeStatementView) -> HashMap<String, (i64, i6
     }
     totals
 }
+
+impl App {
+    /// The trial balance on either basis.
+    pub async fn trial_balance_on(&self, actor: &Actor, as_of: NaiveDate, basis: Basis) -> Result<TrialBalanceView> {
+        match basis {
+            Basis::Accrual => self.trial_balance(actor, as_of).await,
+            Basis::Cash => self.trial_balance_cash(actor, as_of).await,
+        }
+    }
+
+    /// The balance sheet on either basis.
+    pub async fn balance_sheet_on(&self, actor: &Actor, as_of: NaiveDate, basis: Basis) -> Result<BalanceSheetView> {
+        match basis {
+            Basis::Accrual => self.balance_sheet(actor, as_of).await,
+            Basis::Cash => self.balance_sheet_cash(actor, as_of).await,
+        }
+    }
+
+    /// The income statement on either basis.
+    pub async fn income_statement_on(&self, actor: &Actor, from: NaiveDate, to: NaiveDate, basis: Basis) -> Result<IncomeStatementView> {
+        match basis {
+            Basis::Accrual => self.income_statement(actor, from, to).await,
+            Basis::Cash => self.income_statement_cash(actor, from, to).await,
+        }
+    }
+}

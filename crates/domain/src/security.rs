@@ -81,6 +81,10 @@ impl Role {
             ReadCodeSets => matches!(self, Admin | FrontDesk | Biller | Provider),
             ManageCodeSets | ManagePayers | ManageFeeSchedules => matches!(self, Admin),
             ReadFeeSchedules => matches!(self, Admin | Biller | Bookkeeper),
+            // Encounters and claims: the provider codes the visit; billing posts the charges and
+            // works the claims (the desk takes co-pays but does not bill).
+            CodeEncounters => matches!(self, Admin | Biller | Provider),
+            PostCharges | ReadClaims | ManageClaims => matches!(self, Admin | Biller),
         }
     }
 }
@@ -162,6 +166,14 @@ pub enum Action {
     ReadFeeSchedules,
     /// Set the standard fees and the payers' expected amounts.
     ManageFeeSchedules,
+    /// Open and code an encounter (diagnoses and service lines) on the superbill.
+    CodeEncounters,
+    /// Post an encounter's charges to the ledger and create its claim.
+    PostCharges,
+    /// See claims, their problems and history, and the 837P batches.
+    ReadClaims,
+    /// Scrub claims, move them through their lifecycle and send (export) them.
+    ManageClaims,
 }
 
 /// A password staff choose must be long; the full policy (common-password list, MFA) grows with the

@@ -138,7 +138,7 @@ both_backends! {
         let late = bill(&env, bk, &labs, "L-2", "2026-06-01", 50_000).await;
         let partial = bill(&env, bk, &labs, "L-3", "2026-06-01", 30_000).await;
 
-        let draft = env.app.payment_run_draft(bk, &[in_window.id.clone()], day("2026-06-11"), "").await.unwrap();
+        let draft = env.app.payment_run_draft(bk, std::slice::from_ref(&in_window.id), day("2026-06-11"), "").await.unwrap();
         assert_eq!(draft.vendors[0].bills[0].discount_cents, 2_000);
         assert_eq!(draft.vendors[0].bills[0].discount_until.as_deref(), Some("2026-06-11"));
 

@@ -17,6 +17,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::NaiveDate;
 use medoffice_app::AppError;
+use medoffice_app::cash_basis::Basis;
 use medoffice_app::ledger::{
     AccountDetailView, AccountView, EntryView, JOURNAL_PAGE, ManualEntryInput, ManualLineInput, NewAccountInput, ReverseInput,
     TrialBalanceView, default_journal_range,
@@ -216,6 +217,9 @@ pub struct RangeQuery {
     from: String,
     #[serde(default)]
     to: String,
+    /// `accrual` (blank) or `cash`, for the income statement.
+    #[serde(default)]
+    basis: String,
 }
 
 pub async fn journal(State(state): State<AppState>, session: PageSession, Query(q): Query<RangeQuery>) -> Response {
@@ -395,6 +399,8 @@ struct TrialBalancePage {
     layout: Layout,
     title: &'static str,
     tab: &'static str,
+    /// `accrual` or `cash`.
+    basis: &'static str,
     as_of: String,
     rows: Vec<TbRow>,
     total_debit: String,
@@ -406,22 +412,27 @@ struct TrialBalancePage {
 pub struct AsOfQuery {
     #[serde(default)]
     as_of: String,
+    /// `accrual` (blank) or `cash`.
+    #[serde(default)]
+    basis: String,
 }
 
 pub async fn trial_balance(State(state): State<AppState>, session: PageSession, Query(q): Query<AsOfQuery>) -> Response {
     let as_of = day(&q.as_of).unwrap_or_else(|| session.actor.today(state.app.now()));
-    match state.app.trial_balance(&session.actor, as_of).await {
-        Ok(tb) => render(&trial_balance_page(&session, tb)),
+    let basis = Basis::parse(&q.basis);
+    match state.app.trial_balance_on(&session.actor, as_of, basis).await {
+        Ok(tb) => render(&trial_balance_page(&session, tb, basis)),
         Err(e) => error_page(e),
     }
 }
 
-fn trial_balance_page(session: &PageSession, tb: TrialBalanceView) -> TrialBalancePage {
+fn trial_balance_page(session: &PageSession, tb: TrialBalanceView, basis: Basis) -> TrialBalancePage {
     let balances = tb.balances();
     TrialBalancePage {
         layout: Layout::new(session, "/books"),
         title: "Trial balance",
         tab: "trial",
+        basis: basis.as_str(),
         as_of: tb.as_of,
         rows: tb
             .accounts
@@ -525,6 +536,8 @@ struct BalanceSheetPage {
     layout: Layout,
     title: &'static str,
     tab: &'static str,
+    /// `accrual` or `cash`.
+    basis: &'static str,
     as_of: String,
     assets: SectionRows,
     liabilities: SectionRows,
@@ -536,18 +549,20 @@ struct BalanceSheetPage {
 
 pub async fn balance_sheet(State(state): State<AppState>, session: PageSession, Query(q): Query<AsOfQuery>) -> Response {
     let as_of = day(&q.as_of).unwrap_or_else(|| session.actor.today(state.app.now()));
-    match state.app.balance_sheet(&session.actor, as_of).await {
-        Ok(bs) => render(&balance_sheet_page(&session, bs)),
+    let basis = Basis::parse(&q.basis);
+    match state.app.balance_sheet_on(&session.actor, as_of, basis).await {
+        Ok(bs) => render(&balance_sheet_page(&session, bs, basis)),
         Err(e) => error_page(e),
     }
 }
 
-fn balance_sheet_page(session: &PageSession, bs: BalanceSheetView) -> BalanceSheetPage {
+fn balance_sheet_page(session: &PageSession, bs: BalanceSheetView, basis: Basis) -> BalanceSheetPage {
     let balances = bs.balances();
     BalanceSheetPage {
         layout: Layout::new(session, "/books"),
         title: "Balance sheet",
         tab: "balance",
+        basis: basis.as_str(),
         as_of: bs.as_of,
         assets: section_rows(bs.assets),
         liabilities: section_rows(bs.liabilities),
@@ -564,6 +579,8 @@ struct IncomeStatementPage {
     layout: Layout,
     title: &'static str,
     tab: &'static str,
+    /// `accrual` or `cash`.
+    basis: &'static str,
     from: String,
     to: String,
     revenue: SectionRows,
@@ -576,17 +593,19 @@ pub async fn income_statement(State(state): State<AppState>, session: PageSessio
     let year_start = NaiveDate::from_ymd_opt(chrono::Datelike::year(&today), 1, 1).unwrap_or(today);
     let from = day(&q.from).unwrap_or(year_start);
     let to = day(&q.to).unwrap_or(today);
-    match state.app.income_statement(&session.actor, from, to).await {
-        Ok(is) => render(&income_statement_page(&session, is)),
+    let basis = Basis::parse(&q.basis);
+    match state.app.income_statement_on(&session.actor, from, to, basis).await {
+        Ok(is) => render(&income_statement_page(&session, is, basis)),
         Err(e) => error_page(e),
     }
 }
 
-fn income_statement_page(session: &PageSession, is: IncomeStatementView) -> IncomeStatementPage {
+fn income_statement_page(session: &PageSession, is: IncomeStatementView, basis: Basis) -> IncomeStatementPage {
     IncomeStatementPage {
         layout: Layout::new(session, "/books"),
         title: "Income statement",
         tab: "income",
+        basis: basis.as_str(),
         from: is.from,
         to: is.to,
         revenue: section_rows(is.revenue),

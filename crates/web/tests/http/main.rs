@@ -13,6 +13,7 @@ mod bill_payment_pages;
 mod appointment_pages;
 mod bank_pages;
 mod calendar_feeds;
+mod cash_basis_pages;
 mod code_set_pages;
 mod harness;
 mod ledger_downloads;
