@@ -296,7 +296,7 @@ async fn check_encounter(conn: &mut Connection, actor: &Actor, today: NaiveDate,
     let mut lines = Vec::new();
     for (n, (i, l)) in typed_lines.iter().take(MAX_LINES).enumerate() {
         let field = |name: &str| format!("lines[{i}].{name}");
-        let code = errors.check(&field("procedure_code"), parse_any_procedure_code(&l.procedure_code));
+        let mut code = errors.check(&field("procedure_code"), parse_any_procedure_code(&l.procedure_code));
         let line_date = match l.service_date.trim() {
             "" => service_date,
             d => {
@@ -313,6 +313,8 @@ async fn check_encounter(conn: &mut Connection, actor: &Actor, today: NaiveDate,
             && code_store::procedure_on(conn, practice_id, c, &on.to_string()).await?.is_none()
         {
             errors.add(&field("procedure_code"), format!("{c} is not one of the practice's procedure codes on {on}"));
+            // Its fee is not looked up: one message for the line's code is enough.
+            code = None;
         }
         let typed_mods = split_list(&l.modifiers);
         let mut modifiers = Vec::new();
@@ -371,7 +373,7 @@ async fn check_encounter(conn: &mut Connection, actor: &Actor, today: NaiveDate,
         }
         for p in typed_pointers.iter().take(MAX_POINTERS) {
             match p.parse::<u8>() {
-                Ok(n) if n >= 1 && usize::from(n) <= diagnoses.len().max(typed.len()) => {
+                Ok(n) if n >= 1 && usize::from(n) <= typed.len() => {
                     if pointers.contains(&n) {
                         errors.add(&field("pointers"), format!("diagnosis {n} is named twice"));
                     } else {

@@ -10,6 +10,7 @@
 //! title block, tables that continue across pages). Every download is audited
 //! (`ledger.report.download`): the books leave medoffice.
 
+use crate::cash_basis::Basis;
 use crate::ledger::{AccountDetailView, EntryView, JOURNAL_PAGE, TrialBalanceView};
 use crate::ledger_reports::{BalanceSheetView, IncomeStatementView, StatementSection};
 use crate::{Actor, App, AuditNote, Result};
@@ -22,9 +23,9 @@ use medoffice_store::StoreError;
 /// A report to download, with its dates.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LedgerReport {
-    TrialBalance { as_of: NaiveDate },
-    BalanceSheet { as_of: NaiveDate },
-    IncomeStatement { from: NaiveDate, to: NaiveDate },
+    TrialBalance { as_of: NaiveDate, basis: Basis },
+    BalanceSheet { as_of: NaiveDate, basis: Basis },
+    IncomeStatement { from: NaiveDate, to: NaiveDate, basis: Basis },
     AccountDetail { account_id: String, from: NaiveDate, to: NaiveDate },
     Journal { from: NaiveDate, to: NaiveDate },
 }
@@ -44,8 +45,12 @@ impl LedgerReport {
     /// The dates as a file name's part: `2026-06-30` or `2026-01-01-to-2026-06-30`.
     fn dates(&self) -> String {
         match self {
-            LedgerReport::TrialBalance { as_of } | LedgerReport::BalanceSheet { as_of } => as_of.to_string(),
-            LedgerReport::IncomeStatement { from, to }
+            LedgerReport::TrialBalance { as_of, basis } | LedgerReport::BalanceSheet { as_of, basis } => match basis {
+                Basis::Accrual => as_of.to_string(),
+                Basis::Cash => format!("{as_of}-cash-basis"),
+            },
+            LedgerReport::IncomeStatement { from, to, basis: Basis::Cash } => format!("{from}-to-{to}-cash-basis"),
+            LedgerReport::IncomeStatement { from, to, .. }
             | LedgerReport::AccountDetail { from, to, .. }
             | LedgerReport::Journal { from, to } => format!("{from}-to-{to}"),
         }
@@ -180,14 +185,14 @@ impl Sheet {
     }
 }
 
-fn trial_balance_sheet(tb: &TrialBalanceView) -> Sheet {
+fn trial_balance_sheet(tb: &TrialBalanceView, basis: Basis) -> Sheet {
     let columns = vec![
         Column::new("Number", 1.0, Align::Left),
         Column::new("Account", 4.0, Align::Left),
         Column::new("Debit", 1.6, Align::Right),
         Column::new("Credit", 1.6, Align::Right),
     ];
-    let mut sheet = Sheet::new("Trial balance", format!("As of {}", tb.as_of), columns);
+    let mut sheet = Sheet::new("Trial balance", format!("As of {} ({} basis)", tb.as_of, basis.as_str()), columns);
     for a in &tb.accounts {
         sheet.push(
             vec![a.number.clone(), a.name.clone(), side(a.debit_cents), side(a.credit_cents)],
@@ -236,8 +241,8 @@ fn push_total(sheet: &mut Sheet, section: &str, label: &str, cents: i64, style: 
     );
 }
 
-fn balance_sheet_sheet(bs: &BalanceSheetView) -> Sheet {
-    let mut sheet = Sheet::new("Balance sheet", format!("As of {} (accrual basis)", bs.as_of), statement_columns());
+fn balance_sheet_sheet(bs: &BalanceSheetView, basis: Basis) -> Sheet {
+    let mut sheet = Sheet::new("Balance sheet", format!("As of {} ({} basis)", bs.as_of, basis.as_str()), statement_columns());
     push_section(&mut sheet, &bs.assets);
     push_total(&mut sheet, &bs.assets.title, "Total assets", bs.assets.total_cents, RowStyle::Total);
     push_section(&mut sheet, &bs.liabilities);
@@ -264,8 +269,8 @@ fn balance_sheet_sheet(bs: &BalanceSheetView) -> Sheet {
     sheet
 }
 
-fn income_statement_sheet(is: &IncomeStatementView) -> Sheet {
-    let mut sheet = Sheet::new("Income statement", format!("{} to {} (accrual basis)", is.from, is.to), statement_columns());
+fn income_statement_sheet(is: &IncomeStatementView, basis: Basis) -> Sheet {
+    let mut sheet = Sheet::new("Income statement", format!("{} to {} ({} basis)", is.from, is.to, basis.as_str()), statement_columns());
     push_section(&mut sheet, &is.revenue);
     push_total(&mut sheet, &is.revenue.title, "Net revenue", is.revenue.total_cents, RowStyle::Total);
     push_section(&mut sheet, &is.expenses);
@@ -379,9 +384,15 @@ impl App {
     pub async fn ledger_report_file(&self, actor: &Actor, report: &LedgerReport, format: FileFormat) -> Result<ReportFile> {
         self.authorize(actor, Action::ReadBooks, None).await?;
         let sheet = match report {
-            LedgerReport::TrialBalance { as_of } => trial_balance_sheet(&self.trial_balance(actor, *as_of).await?),
-            LedgerReport::BalanceSheet { as_of } => balance_sheet_sheet(&self.balance_sheet(actor, *as_of).await?),
-            LedgerReport::IncomeStatement { from, to } => income_statement_sheet(&self.income_statement(actor, *from, *to).await?),
+            LedgerReport::TrialBalance { as_of, basis } => {
+                trial_balance_sheet(&self.trial_balance_on(actor, *as_of, *basis).await?, *basis)
+            }
+            LedgerReport::BalanceSheet { as_of, basis } => {
+                balance_sheet_sheet(&self.balance_sheet_on(actor, *as_of, *basis).await?, *basis)
+            }
+            LedgerReport::IncomeStatement { from, to, basis } => {
+                income_statement_sheet(&self.income_statement_on(actor, *from, *to, *basis).await?, *basis)
+            }
             LedgerReport::AccountDetail { account_id, from, to } => {
                 account_detail_sheet(&self.account_detail(actor, account_id, *from, *to).await?)
             }

@@ -87,10 +87,10 @@ enum Command {
         #[command(subcommand)]
         command: RemindersCommand,
     },
-    /// Claims (X12 837P). Not built yet.
+    /// Claims (X12 837P): send the ready claims.
     Claims {
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-        rest: Vec<String>,
+        #[command(subcommand)]
+        command: ClaimsCommand,
     },
     /// Remittances (X12 835). Not built yet.
     Remit {
@@ -157,6 +157,21 @@ enum RemindersCommand {
         #[arg(long)]
         date: Option<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum ClaimsCommand {
+    /// Writes every ready claim into X12 837P files, one per receiver (the payer's electronic
+    /// id), marks them sent, and prints a JSON summary (`claims`, `file`, `files`, `batches`).
+    Export {
+        /// An existing directory (each file under its own name; default the current one), or a
+        /// file path (one receiver: that file; more: `NAME-2.x12`... for the others).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+    /// Anything else (acknowledgements, status): not built yet.
+    #[command(external_subcommand)]
+    Other(Vec<String>),
 }
 
 #[derive(Subcommand)]
@@ -344,7 +359,47 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 Err(Failure { code: 1, message })
             }
         }
-        Command::Claims { .. } => not_built("claims"),
+        Command::Claims { command: ClaimsCommand::Export { out } } => {
+            let out = out.unwrap_or_else(|| std::path::PathBuf::from("."));
+            let into_dir = out.is_dir();
+            if !into_dir {
+                let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+                if !parent.is_dir() {
+                    return Err(bad_input(format!("--out {}: no such directory {}", out.display(), parent.display())));
+                }
+            }
+            let app = open(&cli.db).await?;
+            let result = app.send_ready_claims_offline().await?;
+            let mut files = Vec::new();
+            for (i, batch) in result.batches.iter().enumerate() {
+                let (name, content) = app.claim_batch_file_offline(&batch.id).await?;
+                let path = if into_dir {
+                    out.join(&name)
+                } else if i == 0 {
+                    out.clone()
+                } else {
+                    let stem = out.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+                    let ext = out.extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_default();
+                    out.with_file_name(format!("{stem}-{}{ext}", i + 1))
+                };
+                std::fs::write(&path, content)
+                    .map_err(|e| Failure { code: 1, message: format!("batch {} is stored but cannot be written to {}: {e}", batch.batch_number, path.display()) })?;
+                files.push(path.display().to_string());
+            }
+            let claims: i64 = result.batches.iter().map(|b| b.claim_count).sum();
+            println!(
+                "{}",
+                serde_json::json!({
+                    "claims": claims,
+                    "file": files.first(),
+                    "files": files,
+                    "batches": result.batches,
+                    "returned_to_draft": result.returned_to_draft,
+                })
+            );
+            Ok(())
+        }
+        Command::Claims { command: ClaimsCommand::Other(rest) } => not_built(&format!("claims {}", rest.first().map(String::as_str).unwrap_or(""))),
         Command::Remit { .. } => not_built("remit"),
         Command::Codes { command: CodesCommand::Import { code_set, effective_from, file } } => {
             let bytes = std::fs::read(&file).map_err(|e| bad_input(format!("cannot read {}: {e}", file.display())))?;

@@ -12,6 +12,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, NaiveDate};
 use medoffice_app::AppError;
+use medoffice_app::cash_basis::Basis;
 use medoffice_app::ledger::default_journal_range;
 use medoffice_app::ledger_documents::{FileFormat, LedgerReport};
 use serde::Deserialize;
@@ -27,6 +28,9 @@ pub struct DownloadQuery {
     to: String,
     #[serde(default)]
     account: String,
+    /// `accrual` (blank) or `cash`, for the three statements.
+    #[serde(default)]
+    basis: String,
 }
 
 fn day(text: &str) -> Option<NaiveDate> {
@@ -51,12 +55,12 @@ pub async fn download(
     let as_of = day(&q.as_of).unwrap_or(today);
     let range = |default_from: NaiveDate, default_to: NaiveDate| (day(&q.from).unwrap_or(default_from), day(&q.to).unwrap_or(default_to));
     let report = match name {
-        "trial-balance" => LedgerReport::TrialBalance { as_of },
-        "balance-sheet" => LedgerReport::BalanceSheet { as_of },
+        "trial-balance" => LedgerReport::TrialBalance { as_of, basis: Basis::parse(&q.basis) },
+        "balance-sheet" => LedgerReport::BalanceSheet { as_of, basis: Basis::parse(&q.basis) },
         "income-statement" => {
             let year_start = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
             let (from, to) = range(year_start, today);
-            LedgerReport::IncomeStatement { from, to }
+            LedgerReport::IncomeStatement { from, to, basis: Basis::parse(&q.basis) }
         }
         "journal" => {
             let (from, to) = range(journal_from, journal_to);

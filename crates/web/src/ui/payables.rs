@@ -27,7 +27,6 @@ struct BillRow {
     amount: String,
     days_overdue: i64,
     discount_until: Option<String>,
-    journal_entry_id: String,
 }
 
 #[derive(Template)]
@@ -64,7 +63,6 @@ pub async fn bills_due(State(state): State<AppState>, session: PageSession) -> R
             amount: Money::from_cents(d.bill.total_cents).to_string(),
             days_overdue: d.days_overdue,
             discount_until: d.discount_until,
-            journal_entry_id: d.bill.journal_entry_id,
         })
         .collect();
     render(&BillsPage { layout: Layout::new(&session, "/books"), title: "Bills due", tab: "bills", rows, total: total.to_string() })

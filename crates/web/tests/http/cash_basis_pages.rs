@@ -50,6 +50,14 @@ async fn the_reports_switch_to_the_cash_basis_and_leave_unpaid_charges_out() {
     assert!(!sheet.contains("Accounts receivable - Patients"), "no receivables on the cash basis");
     assert!(sheet.contains("Receivables and payables not yet collected or paid"));
 
+    let csv = server.get(&bk, "/books/download/income-statement.csv?from=2026-03-01&to=2026-03-31&basis=cash").await;
+    assert_eq!(
+        csv.header("content-disposition"),
+        Some("attachment; filename=\"income-statement-2026-03-01-to-2026-03-31-cash-basis.csv\"")
+    );
+    let csv = csv.text();
+    assert!(!csv.contains("Patient service revenue") && csv.contains("80.00"), "{csv}");
+
     let tb = server.get(&bk, "/books/trial-balance?as_of=2026-03-31&basis=cash").await.text();
     assert!(tb.contains("The books balance") && tb.contains("(cash basis)"), "{tb}");
 }
