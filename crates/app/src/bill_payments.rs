@@ -62,6 +62,11 @@ pub const AGING_LIMIT: i64 = 100_000;
 const MAX_REFERENCE_CHARS: usize = 60;
 const FIRST_DATE: &str = "0001-01-01";
 
+/// The idempotency key of a vendor's payment entry in a run sent with a key.
+fn run_payment_key(run_key: &str, vendor_id: &str) -> String {
+    format!("bill_payment_run:{run_key}:{vendor_id}")
+}
+
 /// A payment run as sent: the date and cash account of every payment, and one payment per vendor.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(default)]
@@ -71,6 +76,9 @@ pub struct PaymentRunInput {
     /// The number of the asset cash account paid from; blank for 1000 Cash - Operating.
     pub cash_account: String,
     pub payments: Vec<VendorPaymentInput>,
+    /// Optional, unique per run (the payment-run form carries one): the same run sent twice (a
+    /// double click, a retried request) pays once and answers with the first run's payments.
+    pub idempotency_key: String,
 }
 
 /// One payment: a check or an ACH transfer to one vendor, paying some of its bills.
@@ -444,6 +452,15 @@ impl App {
     /// anything is refused nothing is written.
     pub async fn pay_bills(&self, actor: &Actor, input: &PaymentRunInput) -> Result<PaymentRunView> {
         self.authorize(actor, Action::PostJournal, None).await?;
+        let run_key = clean(&input.idempotency_key);
+        if run_key.as_ref().is_some_and(|k| k.chars().count() > 100) {
+            return Err(ValidationErrors::single("idempotency_key", "at most 100 characters").into());
+        }
+        if let Some(key) = &run_key
+            && let Some(run) = self.paid_run(actor, key, input).await?
+        {
+            return Ok(run);
+        }
         let mut errors = ValidationErrors::new();
         let date = errors.check("payment_date", parse_day(&input.payment_date));
         if input.payments.is_empty() {
@@ -608,7 +625,10 @@ impl App {
                 memo: format!("{what} to {}", p.vendor_name),
                 source_kind: SOURCE_BILL_PAYMENT.to_string(),
                 source_id: Some(id.clone()),
-                idempotency_key: Some(format!("bill_payment:{id}")),
+                idempotency_key: Some(match &run_key {
+                    Some(key) => run_payment_key(key, &p.vendor_id),
+                    None => format!("bill_payment:{id}"),
+                }),
                 reversal_of: None,
                 posted_by: actor.user_id.clone(),
                 lines,
@@ -618,6 +638,15 @@ impl App {
                 Err(AppError::Validation(e)) => return Err(posting_errors(e, i).into()),
                 Err(e) => return Err(e),
             };
+            if posted.already_posted {
+                // The same run, sent twice at once, was paid by the other request meanwhile.
+                drop(tx);
+                let key = run_key.as_deref().unwrap_or_default();
+                return match self.paid_run(actor, key, input).await? {
+                    Some(run) => Ok(run),
+                    None => Err(AppError::Conflict("this payment run was posted meanwhile; look at the check register".into())),
+                };
+            }
             let row = PaymentRow {
                 practice_id: actor.practice_id.clone(),
                 id: id.clone(),
@@ -699,6 +728,35 @@ impl App {
             discount_cents: views.iter().map(|v| v.discount_cents).sum(),
             payments: views,
         })
+    }
+
+    /// The payments of a run already paid under `key` (each vendor's payment entry is keyed by the
+    /// run's key), or `None` when the run has not been paid.
+    async fn paid_run(&self, actor: &Actor, key: &str, input: &PaymentRunInput) -> Result<Option<PaymentRunView>> {
+        let mut payment_ids = Vec::new();
+        {
+            let mut conn = self.store.pool().acquire().await.map_err(StoreError::from)?;
+            for p in &input.payments {
+                if let Some(entry) =
+                    ledger_store::entry_by_key(&mut conn, &actor.practice_id, &run_payment_key(key, p.vendor_id.trim())).await?
+                    && let Some(id) = entry.source_id
+                {
+                    payment_ids.push(id);
+                }
+            }
+        }
+        if payment_ids.is_empty() {
+            return Ok(None);
+        }
+        let mut payments = Vec::with_capacity(payment_ids.len());
+        for id in payment_ids {
+            payments.push(self.bill_payment(actor, &id).await?);
+        }
+        Ok(Some(PaymentRunView {
+            amount_cents: payments.iter().map(|v| v.amount_cents).sum(),
+            discount_cents: payments.iter().map(|v| v.discount_cents).sum(),
+            payments,
+        }))
     }
 
     /// One payment with the bills it paid.

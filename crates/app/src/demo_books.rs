@@ -131,6 +131,7 @@ impl App {
         let run = PaymentRunInput {
             payment_date: day(ago(2)),
             cash_account: String::new(),
+            idempotency_key: String::new(),
             payments: vec![
                 pay(&henry.id, "check", "1001", vec![(supplies.id.clone(), supplies.total_cents)]),
                 pay(&clearing.id, "ach", "ACH-0611-CB", vec![(claims.id.clone(), claims.total_cents)]),

@@ -49,7 +49,7 @@ fn payment(vendor_id: &str, method: &str, reference: &str, bills: &[(&str, i64)]
 }
 
 fn payment_run(date: &str, payments: Vec<VendorPaymentInput>) -> PaymentRunInput {
-    PaymentRunInput { payment_date: date.into(), cash_account: String::new(), payments }
+    PaymentRunInput { payment_date: date.into(), cash_account: String::new(), payments, idempotency_key: String::new() }
 }
 
 /// (debit, credit) of an account in the trial balance as of a date.
@@ -390,5 +390,31 @@ both_backends! {
         assert_eq!(y2026.threshold_cents, 200_000);
         assert!(env.app.vendor_1099_totals(bk, 2024).await.unwrap().vendors.is_empty());
         assert_eq!(invalid_fields(env.app.vendor_1099_totals(bk, 20_000).await), ["year"]);
+    }
+}
+
+both_backends! {
+    async fn a_run_sent_twice_with_its_key_pays_once_even_at_the_same_moment(env: TestEnv) {
+        let staff = env.practice().await;
+        let bk = &staff.bookkeeper;
+        let v = vendor(&env, bk, "Lakeside Linen", "net_30", false).await;
+        let b = bill(&env, bk, &v, "LL-1", "2026-06-01", 50_000).await;
+        // A partial ACH payment: nothing else (a check number, a paid bill) would stop a second one.
+        let run = PaymentRunInput {
+            idempotency_key: "run-7f3a".into(),
+            ..payment_run("2026-06-15", vec![payment(&v, "ach", "ACH-1", &[(&b.id, 20_000)])])
+        };
+        let (first, second) = tokio::join!(env.app.pay_bills(bk, &run), env.app.pay_bills(bk, &run));
+        let (first, second) = (first.unwrap(), second.unwrap());
+        assert_eq!(first.payments[0].id, second.payments[0].id, "both answers name the one payment");
+        let third = env.app.pay_bills(bk, &run).await.unwrap();
+        assert_eq!(third.payments[0].id, first.payments[0].id);
+        assert_eq!(rows(&env, "bill_payment").await, 1);
+        assert_eq!(balance(&env, bk, accounts::ACCOUNTS_PAYABLE, "2026-06-30").await, (0, 30_000));
+
+        // Another run (another key) pays again, as asked.
+        let again = PaymentRunInput { idempotency_key: "run-8b21".into(), ..run.clone() };
+        env.app.pay_bills(bk, &again).await.unwrap();
+        assert_eq!(rows(&env, "bill_payment").await, 2);
     }
 }

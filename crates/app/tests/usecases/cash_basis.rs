@@ -78,6 +78,7 @@ async fn a_month(env: &TestEnv, bk: &Actor) {
             &PaymentRunInput {
                 payment_date: "2026-06-12".into(),
                 cash_account: String::new(),
+                idempotency_key: String::new(),
                 payments: vec![VendorPaymentInput {
                     vendor_id: vendor.id,
                     method: "check".into(),

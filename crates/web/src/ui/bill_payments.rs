@@ -127,6 +127,8 @@ fn submitted(form: &FormState) -> Submitted {
 fn run_page_of(session: &PageSession, draft: PaymentDraft, mut form: FormState, typed: Option<&Submitted>) -> Response {
     form.values.entry("payment_date".into()).or_insert_with(|| draft.payment_date.clone());
     form.values.insert("cash_account".into(), draft.cash_account.clone());
+    // The run's own key: the same form sent twice pays once.
+    form.values.entry("idempotency_key".into()).or_insert_with(|| uuid::Uuid::new_v4().to_string());
     let vendors = draft
         .vendors
         .into_iter()
@@ -233,6 +235,7 @@ fn run_input(form: &FormState) -> (PaymentRunInput, ValidationErrors) {
         payment_date: form.take("payment_date"),
         cash_account: form.take("cash_account"),
         payments: payments.into_iter().map(|(_, p)| p).collect(),
+        idempotency_key: form.take("idempotency_key"),
     };
     (input, errors)
 }

@@ -6,7 +6,9 @@ mod appointments;
 mod bank;
 mod bill_payments;
 mod calendar_feeds;
+mod claims;
 mod code_sets;
+mod encounters;
 mod ledger;
 mod ledger_downloads;
 mod ledger_recurring;
@@ -94,7 +96,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/smtp/test", post(reminders::smtp_test))
         .route("/messages", get(not_built))
         .route("/mail", get(not_built))
-        .route("/billing", get(not_built))
+        .merge(claims::routes())
+        .merge(encounters::routes())
         .merge(ledger::routes())
         .route("/books/download/{file}", get(ledger_downloads::download))
         .route("/books/recurring", get(ledger_recurring::index).post(ledger_recurring::create))
@@ -149,7 +152,7 @@ const AREAS: [(&str, &str, bool, &str); 11] = [
         "The call pad: telephone messages with urgency triage, routing to the right person and callback deadlines.",
     ),
     ("/mail", "Mail", false, "The mail room: incoming checks, EOBs, letters and records requests, and the outgoing mail log."),
-    ("/billing", "Billing", false, "Coding, claims (X12 837P), remittances (835), statements and patient balances."),
+    ("/billing", "Billing", true, "Coding, claims (X12 837P), remittances (835), statements and patient balances."),
     ("/books", "Books", true, "The general ledger, accounts payable, trial balance, balance sheet and income statement."),
     ("/letters", "Letters", false, "Letters from templates to patients, practices and insurers, as PDF and in mailings."),
     ("/files", "Files", false, "Medical, accounting and business documents, encrypted, versioned and audited."),

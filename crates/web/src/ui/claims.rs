@@ -1,0 +1,210 @@
+//! Claims, under `/billing`: the worklists (`/billing/claims?status=` with payer, provider and age
+//! filters and the count per status), one claim with what the scrubber found in plain words and
+//! its history, status changes, "Send ready claims" (837P files, one per receiver) and the
+//! files' downloads.
+
+use super::{FormState, Layout, checked_form, error_page, render};
+use crate::AppState;
+use crate::auth::PageSession;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use medoffice_app::AppError;
+use medoffice_app::claims::{BatchView, ClaimDetail, ClaimStatus, ClaimStatusInput, ClaimSummary, ClaimWorklistQuery};
+use medoffice_app::views::{PayerView, ProviderView};
+use medoffice_domain::security::Action;
+use serde::Deserialize;
+
+const NAV: &str = "/billing";
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/billing", get(|| async { Redirect::to("/billing/claims") }))
+        .route("/billing/claims", get(worklist))
+        .route("/billing/claims/send", post(send_ready))
+        .route("/billing/claims/{id}", get(claim_page))
+        .route("/billing/claims/{id}/status", post(change_status))
+        .route("/billing/claims/{id}/scrub", post(scrub))
+        .route("/billing/batches/{id}/file", get(batch_file))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct WorklistQuery {
+    status: String,
+    payer_id: String,
+    provider_id: String,
+    min_age_days: String,
+    notice: String,
+}
+
+fn notice(key: &str) -> Option<String> {
+    let text = match key {
+        "posted" => "Charges posted; the claim is a draft. Check it and mark it ready.",
+        "sent" => "The ready claims were written into 837P files (below) and marked sent.",
+        "nothing" => "No claim was ready to send.",
+        "changed" => "Claim updated.",
+        "scrubbed" => "The claim was checked again.",
+        _ => return None,
+    };
+    Some(text.to_string())
+}
+
+pub struct StatusTab {
+    pub status: &'static str,
+    pub label: &'static str,
+    pub count: i64,
+    pub active: bool,
+}
+
+#[derive(Template)]
+#[template(path = "billing_claims.html")]
+struct WorklistPage {
+    layout: Layout,
+    title: &'static str,
+    tabs: Vec<StatusTab>,
+    claims: Vec<ClaimSummary>,
+    payers: Vec<PayerView>,
+    providers: Vec<ProviderView>,
+    query: ClaimWorklistQuery,
+    error: Option<String>,
+    batches: Vec<BatchView>,
+    can_send: bool,
+    ready_count: i64,
+}
+
+pub async fn worklist(State(state): State<AppState>, session: PageSession, Query(q): Query<WorklistQuery>) -> Response {
+    let actor = &session.actor;
+    let query = ClaimWorklistQuery { status: q.status.clone(), payer_id: q.payer_id, provider_id: q.provider_id, min_age_days: q.min_age_days };
+    let (list, error) = match state.app.claims_worklist(actor, &query).await {
+        Ok(w) => (w, None),
+        Err(AppError::Validation(e)) => {
+            let message = e.errors.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join("; ");
+            match state.app.claims_worklist(actor, &ClaimWorklistQuery::default()).await {
+                Ok(w) => (w, Some(message)),
+                Err(e) => return error_page(e),
+            }
+        }
+        Err(e) => return error_page(e),
+    };
+    let (payers, providers, batches) = match (state.app.list_payers(actor).await, state.app.list_providers(actor).await, state.app.claim_batches(actor).await) {
+        (Ok(a), Ok(b), Ok(c)) => (a, b, c),
+        (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => return error_page(e),
+    };
+    let current = ClaimStatus::parse(&q.status).ok();
+    let tabs = list
+        .counts
+        .iter()
+        .map(|(s, n)| StatusTab { status: s.as_str(), label: s.label(), count: *n, active: Some(*s) == current })
+        .collect();
+    let ready_count = list.counts.iter().find(|(s, _)| *s == ClaimStatus::Ready).map(|(_, n)| *n).unwrap_or(0);
+    render(&WorklistPage {
+        layout: Layout::new(&session, NAV).with_notice(notice(&q.notice)),
+        title: "Claims",
+        tabs,
+        claims: list.claims,
+        payers,
+        providers,
+        query,
+        error,
+        batches,
+        can_send: actor.role.may(Action::ManageClaims),
+        ready_count,
+    })
+}
+
+pub async fn send_ready(State(state): State<AppState>, session: PageSession, Form(fields): Form<Vec<(String, String)>>) -> Response {
+    if let Err(r) = checked_form(&session, fields) {
+        return r;
+    }
+    match state.app.send_ready_claims(&session.actor).await {
+        Ok(r) if r.batches.is_empty() => Redirect::to("/billing/claims?status=ready&notice=nothing").into_response(),
+        Ok(_) => Redirect::to("/billing/claims?status=sent&notice=sent").into_response(),
+        Err(e) => error_page(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "billing_claim.html")]
+struct ClaimPage {
+    layout: Layout,
+    title: &'static str,
+    detail: ClaimDetail,
+    form: FormState,
+    can_manage: bool,
+}
+
+async fn claim_view(state: &AppState, session: &PageSession, id: &str, form: FormState, notice_key: &str) -> Response {
+    match state.app.claim(&session.actor, id).await {
+        Ok(detail) => render(&ClaimPage {
+            layout: Layout::new(session, NAV).with_notice(notice(notice_key)),
+            title: "Claim",
+            detail,
+            form,
+            can_manage: session.actor.role.may(Action::ManageClaims),
+        }),
+        Err(e) => error_page(e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NoticeQuery {
+    notice: String,
+}
+
+pub async fn claim_page(State(state): State<AppState>, session: PageSession, Path(id): Path<String>, Query(q): Query<NoticeQuery>) -> Response {
+    claim_view(&state, &session, &id, FormState::default(), &q.notice).await
+}
+
+pub async fn change_status(
+    State(state): State<AppState>,
+    session: PageSession,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let mut form = match checked_form(&session, fields) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let input = ClaimStatusInput { status: form.take("status"), note: form.take("note") };
+    match state.app.change_claim_status(&session.actor, &id, &input).await {
+        Ok(_) => Redirect::to(&format!("/billing/claims/{id}?notice=changed")).into_response(),
+        Err(AppError::Validation(errors)) => {
+            form.errors = errors;
+            claim_view(&state, &session, &id, form, "").await
+        }
+        Err(e) => error_page(e),
+    }
+}
+
+pub async fn scrub(State(state): State<AppState>, session: PageSession, Path(id): Path<String>, Form(fields): Form<Vec<(String, String)>>) -> Response {
+    if let Err(r) = checked_form(&session, fields) {
+        return r;
+    }
+    match state.app.scrub(&session.actor, &id).await {
+        Ok(_) => Redirect::to(&format!("/billing/claims/{id}?notice=scrubbed")).into_response(),
+        Err(e) => error_page(e),
+    }
+}
+
+/// An 837P file as stored, to save and upload to the clearinghouse.
+pub async fn batch_file(State(state): State<AppState>, session: PageSession, Path(id): Path<String>) -> Response {
+    match state.app.claim_batch_file(&session.actor, &id).await {
+        Ok((name, content)) => {
+            let safe: String = name.chars().filter(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c)).collect();
+            (
+                [
+                    (header::CONTENT_TYPE, "application/edi-x12".to_string()),
+                    (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{safe}\"")),
+                ],
+                content,
+            )
+                .into_response()
+        }
+        Err(e) => error_page(e),
+    }
+}
