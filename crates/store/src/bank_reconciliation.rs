@@ -259,7 +259,16 @@ const CASH_LINE_COLUMNS: &str = "SELECT l.entry_id, l.line_number, l.account_id,
      FROM journal_line l JOIN journal_entry e ON e.practice_id = l.practice_id AND e.id = l.entry_id";
 
 const NOT_RECONCILED: &str = "NOT EXISTS (SELECT 1 FROM bank_reconciled_line r WHERE r.practice_id = l.practice_id \
-     AND r.entry_id = l.entry_id AND r.line_number = l.line_number)";
+     AND r.entry_id = l.entry_id AND r.line_number = l.line_number) \
+     AND NOT EXISTS (SELECT 1 FROM bank_cleared_line c WHERE c.practice_id = l.practice_id \
+     AND c.entry_id = l.entry_id AND c.line_number = l.line_number)";
+
+/// When a `bank_cleared_line` row `c` of ledger line `l` counts as cleared by the date `$3`.
+const CLEARED_BY_END: &str = "((c.kind <> 'batch' AND l.entry_date <= $3) OR EXISTS (SELECT 1 FROM bank_statement_line cb \
+     WHERE cb.practice_id = c.practice_id AND cb.id = c.bank_line_id AND cb.line_date <= $3))";
+/// [`CLEARED_BY_END`] with the date as `$4`.
+const CLEARED_BY_END_4: &str = "((c.kind <> 'batch' AND l.entry_date <= $4) OR EXISTS (SELECT 1 FROM bank_statement_line cb \
+     WHERE cb.practice_id = c.practice_id AND cb.id = c.bank_line_id AND cb.line_date <= $4))";
 
 /// One ledger line.
 pub async fn cash_line(conn: &mut AnyConnection, practice_id: &str, entry_id: &str, line_number: i64) -> Result<CashLineRow> {
@@ -323,16 +332,20 @@ pub async fn outstanding_lines(
 }
 
 /// The cleared balance of the account at `end`: debits less credits of its ledger lines that a
-/// reconciliation cleared or that are matched with a bank line dated up to `end`.
+/// reconciliation cleared, that are matched with a bank line dated up to `end`, or that
+/// `bank_cleared_line` clears by `end` (history and reversal lines dated up to `end`, batch lines
+/// whose bank line is dated up to `end`).
 pub async fn cleared_balance(conn: &mut AnyConnection, practice_id: &str, account_id: &str, end: &str) -> Result<i64> {
-    let (cents,): (i64,) = sqlx::query_as(
+    let (cents,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT COALESCE(CAST(SUM(l.debit_cents - l.credit_cents) AS BIGINT), 0) FROM journal_line l \
          WHERE l.practice_id = $1 AND l.account_id = $2 AND ( \
            EXISTS (SELECT 1 FROM bank_reconciled_line r WHERE r.practice_id = l.practice_id \
                AND r.entry_id = l.entry_id AND r.line_number = l.line_number) \
            OR EXISTS (SELECT 1 FROM bank_statement_line b WHERE b.practice_id = l.practice_id AND b.account_id = $2 \
-               AND b.matched_entry_id = l.entry_id AND b.matched_line_number = l.line_number AND b.line_date <= $3))",
-    )
+               AND b.matched_entry_id = l.entry_id AND b.matched_line_number = l.line_number AND b.line_date <= $3) \
+           OR EXISTS (SELECT 1 FROM bank_cleared_line c WHERE c.practice_id = l.practice_id \
+               AND c.entry_id = l.entry_id AND c.line_number = l.line_number AND {CLEARED_BY_END}))"
+    )))
     .bind(practice_id)
     .bind(account_id)
     .bind(end)
@@ -400,7 +413,21 @@ pub async fn insert_reconciliation(conn: &mut AnyConnection, r: &ReconciliationR
     .bind(&r.statement_end_date)
     .execute(&mut *conn)
     .await?;
-    let cleared = i64::try_from(done.rows_affected()).unwrap_or(i64::MAX);
+    let also = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO bank_reconciled_line (practice_id, entry_id, line_number, reconciliation_id) \
+         SELECT c.practice_id, c.entry_id, c.line_number, $3 FROM bank_cleared_line c \
+         JOIN journal_line l ON l.practice_id = c.practice_id AND l.entry_id = c.entry_id AND l.line_number = c.line_number \
+         WHERE c.practice_id = $1 AND c.account_id = $2 AND {CLEARED_BY_END_4} \
+         AND NOT EXISTS (SELECT 1 FROM bank_reconciled_line r WHERE r.practice_id = c.practice_id \
+             AND r.entry_id = c.entry_id AND r.line_number = c.line_number)"
+    )))
+    .bind(&r.practice_id)
+    .bind(&r.account_id)
+    .bind(&r.id)
+    .bind(&r.statement_end_date)
+    .execute(&mut *conn)
+    .await?;
+    let cleared = i64::try_from(done.rows_affected() + also.rows_affected()).unwrap_or(i64::MAX);
     sqlx::query("UPDATE bank_reconciliation SET line_count = $3 WHERE practice_id = $1 AND id = $2")
         .bind(&r.practice_id)
         .bind(&r.id)
@@ -415,6 +442,143 @@ pub async fn reconciliations(conn: &mut AnyConnection, practice_id: &str, accoun
     Ok(sqlx::query_as(
         "SELECT * FROM bank_reconciliation WHERE practice_id = $1 AND account_id = $2 ORDER BY statement_end_date DESC, id LIMIT $3",
     )
+    .bind(practice_id)
+    .bind(account_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
+}
+
+
+/// A ledger line cleared without a bank line of its own (migration 0018_bank_cleared).
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct ClearedLineRow {
+    pub practice_id: String,
+    pub entry_id: String,
+    pub line_number: i64,
+    pub account_id: String,
+    /// `history`, `reversal` or `batch`.
+    pub kind: String,
+    pub pair_entry_id: Option<String>,
+    pub bank_line_id: Option<String>,
+    pub cleared_by: String,
+    pub cleared_at: String,
+}
+
+/// Clears a ledger line; false when it was cleared already.
+pub async fn insert_cleared_line(conn: &mut AnyConnection, c: &ClearedLineRow) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO bank_cleared_line (practice_id, entry_id, line_number, account_id, kind, pair_entry_id, bank_line_id, \
+         cleared_by, cleared_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+         ON CONFLICT (practice_id, entry_id, line_number) DO NOTHING",
+    )
+    .bind(&c.practice_id)
+    .bind(&c.entry_id)
+    .bind(c.line_number)
+    .bind(&c.account_id)
+    .bind(&c.kind)
+    .bind(&c.pair_entry_id)
+    .bind(&c.bank_line_id)
+    .bind(&c.cleared_by)
+    .bind(&c.cleared_at)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The row clearing a ledger line, if any.
+pub async fn cleared_line(conn: &mut AnyConnection, practice_id: &str, entry_id: &str, line_number: i64) -> Result<Option<ClearedLineRow>> {
+    Ok(sqlx::query_as("SELECT * FROM bank_cleared_line WHERE practice_id = $1 AND entry_id = $2 AND line_number = $3")
+        .bind(practice_id)
+        .bind(entry_id)
+        .bind(line_number)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// Undoes the clearing of a ledger line (the caller checks it is not reconciled).
+pub async fn delete_cleared_line(conn: &mut AnyConnection, practice_id: &str, entry_id: &str, line_number: i64) -> Result<()> {
+    sqlx::query("DELETE FROM bank_cleared_line WHERE practice_id = $1 AND entry_id = $2 AND line_number = $3")
+        .bind(practice_id)
+        .bind(entry_id)
+        .bind(line_number)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The further ledger lines of a deposit batch matched with a bank line.
+pub async fn batch_lines(conn: &mut AnyConnection, practice_id: &str, bank_line_id: &str) -> Result<Vec<CashLineRow>> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{CASH_LINE_COLUMNS} JOIN bank_cleared_line c ON c.practice_id = l.practice_id AND c.entry_id = l.entry_id \
+         AND c.line_number = l.line_number WHERE c.practice_id = $1 AND c.bank_line_id = $2 ORDER BY l.entry_date, e.entry_number, l.line_number"
+    )))
+    .bind(practice_id)
+    .bind(bank_line_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Forgets a bank line's batch (when it is unmatched).
+pub async fn delete_batch(conn: &mut AnyConnection, practice_id: &str, bank_line_id: &str) -> Result<()> {
+    sqlx::query("DELETE FROM bank_cleared_line WHERE practice_id = $1 AND bank_line_id = $2")
+        .bind(practice_id)
+        .bind(bank_line_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The account's lines cleared as history or reversal pairs and not yet reconciled, oldest first.
+pub async fn cleared_unreconciled(conn: &mut AnyConnection, practice_id: &str, account_id: &str, limit: i64) -> Result<Vec<(CashLineRow, String)>> {
+    #[derive(FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        line: CashLineRow,
+        kind: String,
+    }
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT l.entry_id, l.line_number, l.account_id, e.entry_number, l.entry_date, l.debit_cents, l.credit_cents, \
+         e.memo AS entry_memo, l.memo AS line_memo, c.kind \
+         FROM journal_line l JOIN journal_entry e ON e.practice_id = l.practice_id AND e.id = l.entry_id \
+         JOIN bank_cleared_line c ON c.practice_id = l.practice_id AND c.entry_id = l.entry_id AND c.line_number = l.line_number \
+         WHERE c.practice_id = $1 AND c.account_id = $2 AND c.kind <> 'batch' \
+         AND NOT EXISTS (SELECT 1 FROM bank_reconciled_line r WHERE r.practice_id = l.practice_id \
+             AND r.entry_id = l.entry_id AND r.line_number = l.line_number) \
+         ORDER BY l.entry_date, e.entry_number, l.line_number LIMIT $3"
+    )))
+    .bind(practice_id)
+    .bind(account_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.line, r.kind)).collect())
+}
+
+/// An open ledger line of the account (not matched, cleared nor reconciled) with the entry it
+/// reverses or that reverses it, when that entry also has an open line of the account with the
+/// opposite amount: pairs of (line, other line).
+pub async fn open_reversal_pairs(conn: &mut AnyConnection, practice_id: &str, account_id: &str, limit: i64) -> Result<Vec<(String, i64, String, i64)>> {
+    let open = |alias: &str| {
+        format!(
+            "NOT EXISTS (SELECT 1 FROM bank_reconciled_line r WHERE r.practice_id = {alias}.practice_id AND r.entry_id = {alias}.entry_id \
+             AND r.line_number = {alias}.line_number) \
+             AND NOT EXISTS (SELECT 1 FROM bank_cleared_line c WHERE c.practice_id = {alias}.practice_id AND c.entry_id = {alias}.entry_id \
+             AND c.line_number = {alias}.line_number) \
+             AND NOT EXISTS (SELECT 1 FROM bank_statement_line b WHERE b.practice_id = {alias}.practice_id \
+             AND b.matched_entry_id = {alias}.entry_id AND b.matched_line_number = {alias}.line_number)"
+        )
+    };
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT o.entry_id, o.line_number, v.entry_id, v.line_number \
+         FROM journal_entry re JOIN journal_line v ON v.practice_id = re.practice_id AND v.entry_id = re.id \
+         JOIN journal_line o ON o.practice_id = re.practice_id AND o.entry_id = re.reversal_of \
+         WHERE re.practice_id = $1 AND re.reversal_of IS NOT NULL AND v.account_id = $2 AND o.account_id = $2 \
+         AND o.debit_cents = v.credit_cents AND o.credit_cents = v.debit_cents AND {} AND {} \
+         ORDER BY o.entry_date, o.entry_id, o.line_number LIMIT $3",
+        open("o"),
+        open("v")
+    )))
     .bind(practice_id)
     .bind(account_id)
     .bind(limit)

@@ -301,7 +301,7 @@ fn daily_totals_of(lines: &[LineRow]) -> DailyTotals<'_> {
 
 /// Adds to each account's total of a day, creating the row on the day's first posting.
 async fn add_to_daily_totals(conn: &mut AnyConnection, totals: &DailyTotals<'_>) -> Result<()> {
-    let rows: Vec<(&(&str, &str, &str), &(i64, i64))> = totals.iter().collect();
+    let rows: Vec<_> = totals.iter().collect();
     for chunk in rows.chunks(ROWS_PER_INSERT) {
         let sql = format!(
             "INSERT INTO ledger_daily_total (practice_id, account_id, entry_date, debit_cents, credit_cents) VALUES {} \

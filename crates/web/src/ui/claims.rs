@@ -22,13 +22,22 @@ const NAV: &str = "/billing";
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/billing", get(|| async { Redirect::to("/billing/claims") }))
+        .route("/billing", get(billing_home))
         .route("/billing/claims", get(worklist))
         .route("/billing/claims/send", post(send_ready))
         .route("/billing/claims/{id}", get(claim_page))
         .route("/billing/claims/{id}/status", post(change_status))
         .route("/billing/claims/{id}/scrub", post(scrub))
         .route("/billing/batches/{id}/file", get(batch_file))
+}
+
+/// Billing's front page: the worklists for billing, the encounters for a provider.
+async fn billing_home(session: PageSession) -> Response {
+    if session.actor.role.may(Action::ReadClaims) {
+        Redirect::to("/billing/claims").into_response()
+    } else {
+        Redirect::to("/billing/encounters").into_response()
+    }
 }
 
 #[derive(Deserialize, Default)]

@@ -184,6 +184,7 @@ impl Layout {
                 .filter(|(href, ..)| *href != "/patients" || role.may(Action::SearchPatients))
                 .filter(|(href, ..)| *href != "/schedule" || role.may(Action::ReadAppointments))
                 .filter(|(href, ..)| *href != "/books" || role.may(Action::ReadBooks))
+                .filter(|(href, ..)| *href != "/billing" || role.may(Action::CodeEncounters) || role.may(Action::ReadClaims))
                 .map(|(href, label, built, _)| NavItem { href, label, built: *built, active: *href == active })
                 .collect(),
             notice: None,

@@ -10,6 +10,7 @@ mod api_docs;
 mod api_payables;
 mod api_patients;
 mod bill_payment_pages;
+mod billing_pages;
 mod appointment_pages;
 mod bank_pages;
 mod calendar_feeds;
