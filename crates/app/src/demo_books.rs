@@ -1,4 +1,4 @@
-//! The demo practice's books: an owner's investment and equipment, three months of rent and
+//! The demo practice's books: an owner's investment, an equipment loan and the equipment, three months of rent and
 //! payroll paid by check, vendors with their terms, bills (paid with the early-payment discount,
 //! paid in part, open, overdue), monthly rent as a recurring entry and the month's depreciation.
 //! Everything goes through the bookkeeper's use cases, so the demo's books follow every rule and
@@ -46,9 +46,10 @@ impl App {
             &bk,
             start,
             "Owner's investment to open the practice's account",
-            &[("1000", 15_000_000, 0), ("3000", 0, 15_000_000)],
+            &[("1000", 20_000_000, 0), ("3000", 0, 20_000_000)],
         )
         .await?;
+        self.demo_entry(&bk, start, "Equipment loan from Hudson Valley Bank", &[("1000", 10_000_000, 0), ("2700", 0, 10_000_000)]).await?;
         self.demo_entry(&bk, start, "Exam tables, ECG machine and autoclave", &[("1500", 4_800_000, 0), ("1000", 0, 4_800_000)]).await?;
         self.demo_entry(&bk, start, "Malpractice insurance, twelve months paid ahead", &[("1300", 1_440_000, 0), ("1000", 0, 1_440_000)])
             .await?;
