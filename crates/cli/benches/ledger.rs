@@ -165,6 +165,9 @@ struct Generator {
     now: String,
 }
 
+/// A line as the generator plans it: account, debit, credit, patient, payer, vendor.
+type PlannedLine = (&'static str, i64, i64, Option<String>, Option<String>, Option<String>);
+
 const EXPENSES: [&str; 6] = ["6200", "6210", "6300", "6310", "6150", "6850"];
 
 impl Generator {
@@ -213,8 +216,7 @@ impl Generator {
         };
         let patient = self.patients[self.rng.below(self.patients.len() as u64) as usize].clone();
         let payer = self.payers[self.rng.below(self.payers.len() as u64) as usize].clone();
-        // (account, debit, credit, patient, payer, vendor)
-        let mut lines: Vec<(&str, i64, i64, Option<String>, Option<String>, Option<String>)> = Vec::new();
+        let mut lines: Vec<PlannedLine> = Vec::new();
         let (kind, memo): (&str, String) = if self.first_of_day(i) && date.day() == 1 {
             let rent = 850_000;
             lines.push(("6100", rent, 0, None, None, None));
@@ -441,7 +443,7 @@ async fn generate(app: &App, practice_id: &str, total: u64) {
         }
         tx.commit().await.unwrap();
         i = end;
-        if i % 100_000 == 0 || i == total {
+        if i.is_multiple_of(100_000) || i == total {
             let secs = started.elapsed().as_secs_f64();
             eprintln!("  {i} transactions in {secs:.0} s ({:.0}/s)", i as f64 / secs);
         }
