@@ -30,11 +30,12 @@ use medoffice_domain::ledger::{AccountType, accounts};
 use medoffice_domain::money::Money;
 use medoffice_domain::security::Action;
 use medoffice_domain::validation::clean;
-use medoffice_store::bank_reconciliation::{self as store, CashLineRow, ReconciliationRow, StatementLineRow, StatementRow};
+use medoffice_store::bank_reconciliation::{self as store, CashLineRow, ClearedLineRow, ReconciliationRow, StatementLineRow, StatementRow};
 use medoffice_store::ledger::{self as ledger_store, AccountRow};
 use medoffice_store::{Connection, StoreError, new_id};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
+use utoipa::ToSchema;
 
 /// The source kind of an entry posted from a bank line.
 pub const SOURCE_BANK_LINE: &str = "bank_line";
@@ -57,7 +58,7 @@ pub struct ImportStatementInput {
 }
 
 /// What an import did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct ImportResult {
     /// The new statement; `None` when every line of the file had been imported before.
     pub statement_id: Option<String>,
@@ -76,7 +77,7 @@ pub struct CashAccountView {
 }
 
 /// A statement in the list.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct StatementSummaryView {
     pub id: String,
     pub account_id: String,
@@ -94,7 +95,7 @@ pub struct StatementSummaryView {
 }
 
 /// A ledger line of the cash account, signed like a bank line (a debit positive).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct LedgerLineView {
     pub entry_id: String,
     pub line_number: i64,
@@ -105,7 +106,7 @@ pub struct LedgerLineView {
 }
 
 /// A bank line with its match, or the ledger lines it could match.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct BankLineView {
     pub id: String,
     pub line_number: i64,
@@ -122,10 +123,13 @@ pub struct BankLineView {
     pub reconciled: bool,
     /// For an unmatched line: the ledger lines of the same amount nearby, best first.
     pub suggestions: Vec<LedgerLineView>,
+    /// A deposit batch: the further ledger lines matched with this bank line (`matched` is the
+    /// first); their sum with `matched` is the bank line's amount.
+    pub batch: Vec<LedgerLineView>,
 }
 
 /// A statement with its lines.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct StatementView {
     pub id: String,
     pub account_id: String,
@@ -144,7 +148,7 @@ pub struct StatementView {
 }
 
 /// Where a cash account stands against a bank statement's ending balance on a date.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ReconciliationView {
     pub account_id: String,
     pub account_number: String,
@@ -166,6 +170,19 @@ pub struct ReconciliationView {
     pub outstanding_payments_cents: i64,
     /// The reconciliation of this account and date, once marked: (by, at).
     pub reconciled: Option<(String, String)>,
+    /// Ledger lines cleared without a bank line (the starting point's history, reversal pairs)
+    /// that no reconciliation has cleared yet: they count in the cleared balance and may be
+    /// undone until reconciled.
+    pub cleared_items: Vec<ClearedItemView>,
+}
+
+/// A ledger line cleared without a bank line of its own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ClearedItemView {
+    /// `history` (marked cleared as the starting point) or `reversal` (an entry and its reversal,
+    /// cleared together).
+    pub kind: String,
+    pub line: LedgerLineView,
 }
 
 /// "Mark reconciled" as typed.
@@ -182,7 +199,8 @@ pub struct ReconcileInput {
 
 /// "Post it" as typed: the account on the other side (blank: 6600 Bank and card fees for money
 /// out, 4900 Other revenue for money in) and a memo (blank: the bank's description).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(default, deny_unknown_fields)]
 pub struct PostBankLineInput {
     pub account: String,
     pub memo: String,
@@ -409,6 +427,7 @@ impl App {
                 }
             }
         }
+        self.clear_reversal_pairs(conn, actor, account_id, now).await?;
         Ok(matched)
     }
 
@@ -490,6 +509,7 @@ impl App {
                     .collect(),
                 _ => Vec::new(),
             };
+            let batch = store::batch_lines(&mut tx, &actor.practice_id, &r.id).await?.iter().map(ledger_view).collect();
             lines.push(BankLineView {
                 id: r.id,
                 line_number: r.line_number,
@@ -500,6 +520,7 @@ impl App {
                 fitid: r.fitid,
                 transaction_type: r.transaction_type,
                 status: r.status,
+                batch,
                 matched,
                 reconciled,
                 suggestions,
@@ -526,40 +547,78 @@ impl App {
 
     /// Matches a bank line with a ledger line of its cash account of the same signed amount.
     pub async fn match_bank_line(&self, actor: &Actor, line_id: &str, entry_id: &str, line_number: i64) -> Result<()> {
+        self.match_bank_line_to(actor, line_id, &[(entry_id.to_string(), line_number)]).await
+    }
+
+    /// Matches a bank line with one or several ledger lines of its cash account (a deposit batch:
+    /// several co-pays deposited together) whose signed amounts add up to the bank line's. The
+    /// first ledger line is the bank line's match, the others are recorded as its batch.
+    pub async fn match_bank_line_to(&self, actor: &Actor, line_id: &str, ledger_lines: &[(String, i64)]) -> Result<()> {
         self.authorize(actor, Action::PostJournal, None).await?;
+        if ledger_lines.is_empty() {
+            return Err(ValidationErrors::single("ledger_line", "choose the ledger line to match").into());
+        }
         let mut tx = self.store.begin().await?;
         let line = store::get_statement_line(&mut tx, &actor.practice_id, line_id).await?;
         if line.status != "unmatched" {
             return Err(AppError::Conflict(format!("this bank line is {}; unmatch it first", line.status)));
         }
-        let cash = match store::cash_line(&mut tx, &actor.practice_id, entry_id.trim(), line_number).await {
-            Ok(c) => c,
-            Err(StoreError::NotFound(_)) => return Err(ValidationErrors::single("ledger_line", "there is no such ledger line").into()),
-            Err(e) => return Err(e.into()),
-        };
-        if cash.account_id != line.account_id {
-            return Err(ValidationErrors::single("ledger_line", "that ledger line is not on this statement's cash account").into());
+        let mut cash_lines: Vec<CashLineRow> = Vec::with_capacity(ledger_lines.len());
+        for (entry_id, line_number) in ledger_lines {
+            let cash = match store::cash_line(&mut tx, &actor.practice_id, entry_id.trim(), *line_number).await {
+                Ok(c) => c,
+                Err(StoreError::NotFound(_)) => return Err(ValidationErrors::single("ledger_line", "there is no such ledger line").into()),
+                Err(e) => return Err(e.into()),
+            };
+            if cash.account_id != line.account_id {
+                return Err(ValidationErrors::single("ledger_line", "that ledger line is not on this statement's cash account").into());
+            }
+            if cash_lines.iter().any(|c| c.entry_id == cash.entry_id && c.line_number == cash.line_number) {
+                return Err(ValidationErrors::single("ledger_line", "a ledger line is chosen twice").into());
+            }
+            cash_lines.push(cash);
         }
-        let ledger_cents = cash.debit_cents - cash.credit_cents;
+        let ledger_cents: i64 = cash_lines.iter().map(|c| c.debit_cents - c.credit_cents).sum();
         if ledger_cents != line.amount_cents {
+            let what = if cash_lines.len() == 1 { "the ledger line" } else { "the ledger lines add up to" };
             return Err(ValidationErrors::single(
                 "ledger_line",
                 format!(
-                    "the amounts differ: the bank line is {}, the ledger line {}",
+                    "the amounts differ: the bank line is {}, {what} {}",
                     Money::from_cents(line.amount_cents),
                     Money::from_cents(ledger_cents)
                 ),
             )
             .into());
         }
-        self.refuse_taken(&mut tx, &actor.practice_id, &cash).await?;
+        for cash in &cash_lines {
+            self.refuse_taken(&mut tx, &actor.practice_id, cash).await?;
+        }
         let now = self.now_text();
-        match store::set_match(&mut tx, &actor.practice_id, &line.id, &cash.entry_id, cash.line_number, &actor.user_id, &now).await {
+        let first = &cash_lines[0];
+        match store::set_match(&mut tx, &actor.practice_id, &line.id, &first.entry_id, first.line_number, &actor.user_id, &now).await {
             Ok(true) => {}
             Ok(false) => return Err(AppError::Conflict("this bank line was changed meanwhile; reload the statement".into())),
-            Err(StoreError::Conflict(_)) => return Err(AppError::Conflict(taken_message(&cash))),
+            Err(StoreError::Conflict(_)) => return Err(AppError::Conflict(taken_message(first))),
             Err(e) => return Err(e.into()),
         }
+        for cash in &cash_lines[1..] {
+            let row = ClearedLineRow {
+                practice_id: actor.practice_id.clone(),
+                entry_id: cash.entry_id.clone(),
+                line_number: cash.line_number,
+                account_id: line.account_id.clone(),
+                kind: "batch".into(),
+                pair_entry_id: None,
+                bank_line_id: Some(line.id.clone()),
+                cleared_by: actor.user_id.clone(),
+                cleared_at: now.clone(),
+            };
+            if !store::insert_cleared_line(&mut tx, &row).await? {
+                return Err(AppError::Conflict(taken_message(cash)));
+            }
+        }
+        let entries: Vec<String> = cash_lines.iter().map(|c| format!("entry #{} line {}", c.entry_number, c.line_number)).collect();
         self.audit(
             &mut tx,
             actor,
@@ -568,10 +627,7 @@ impl App {
                 patient_id: None,
                 record_type: "bank_statement_line",
                 record_id: Some(&line.id),
-                detail: format!(
-                    "{} {} cents matched with entry #{} line {}",
-                    line.line_date, line.amount_cents, cash.entry_number, cash.line_number
-                ),
+                detail: format!("{} {} cents matched with {}", line.line_date, line.amount_cents, entries.join(", ")),
             },
         )
         .await?;
@@ -583,6 +639,7 @@ impl App {
     async fn refuse_taken(&self, conn: &mut Connection, practice_id: &str, cash: &CashLineRow) -> Result<()> {
         if store::is_reconciled(conn, practice_id, &cash.entry_id, cash.line_number).await?
             || store::bank_line_of(conn, practice_id, &cash.entry_id, cash.line_number).await?.is_some()
+            || store::cleared_line(conn, practice_id, &cash.entry_id, cash.line_number).await?.is_some()
         {
             return Err(AppError::Conflict(taken_message(cash)));
         }
@@ -604,6 +661,7 @@ impl App {
             return Ok(());
         }
         let now = self.now_text();
+        store::delete_batch(&mut tx, &actor.practice_id, &line.id).await?;
         store::set_unmatched_status(&mut tx, &actor.practice_id, &line.id, "unmatched", &actor.user_id, &now).await?;
         self.audit(
             &mut tx,
@@ -769,6 +827,11 @@ impl App {
             outstanding_deposits: deposits,
             outstanding_payments: payments,
             reconciled,
+            cleared_items: store::cleared_unreconciled(conn, practice_id, &account.id, LEDGER_LINE_LIMIT)
+                .await?
+                .into_iter()
+                .map(|(l, kind)| ClearedItemView { kind, line: ledger_view(&l) })
+                .collect(),
         })
     }
 
@@ -797,6 +860,8 @@ impl App {
         if !errors.is_empty() {
             return Err(errors.into());
         }
+        let now = self.now_text();
+        self.clear_reversal_pairs(&mut tx, actor, &account.id, &now).await?;
         let view = self.reconciliation_view(&mut tx, &actor.practice_id, &account, end_date, Some(balance)).await?;
         if view.reconciled.is_some() {
             return Err(AppError::Conflict(format!("{} {} was reconciled on {} already", account.number, account.name, end_date)));
@@ -860,4 +925,266 @@ fn taken_message(cash: &CashLineRow) -> String {
         "ledger line {} of entry #{} is already matched or reconciled; a ledger line is matched once",
         cash.line_number, cash.entry_number
     )
+}
+
+/// "Mark cleared" of one ledger line, or of all the account's open lines dated before a day.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct MarkClearedInput {
+    /// The statement whose starting point this is: lines must be dated before its first day.
+    pub statement_id: String,
+    /// `entry_id:line_number` of one line; blank with `before` to clear every open line before it.
+    pub ledger_line: String,
+    /// `YYYY-MM-DD`: clear every open line of the account dated before it (at most the
+    /// statement's first day).
+    pub before: String,
+}
+
+/// A ledger line as `entry_id:line_number`.
+pub fn parse_ledger_key(text: &str) -> Option<(String, i64)> {
+    let (entry, number) = text.trim().rsplit_once(':')?;
+    Some((entry.to_string(), number.parse().ok()?))
+}
+
+/// How far from a bank line's date the picker looks for ledger lines.
+pub const PICKER_WINDOW_DAYS: i64 = 30;
+
+impl App {
+    /// One bank line as its statement shows it.
+    pub async fn bank_line(&self, actor: &Actor, line_id: &str) -> Result<BankLineView> {
+        self.authorize(actor, Action::ReadBooks, None).await?;
+        let mut tx = self.store.begin().await?;
+        let line = store::get_statement_line(&mut tx, &actor.practice_id, line_id).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        self.bank_statement(actor, &line.statement_id)
+            .await?
+            .lines
+            .into_iter()
+            .find(|l| l.id == line.id)
+            .ok_or(AppError::NotFound("bank statement line"))
+    }
+
+    /// The day a statement starts: its period's start, or its first line's date.
+    async fn statement_start(&self, conn: &mut Connection, practice_id: &str, statement: &StatementRow) -> Result<Option<NaiveDate>> {
+        if let Some(d) = statement.period_start.as_deref().and_then(day) {
+            return Ok(Some(d));
+        }
+        let lines = store::statement_lines(conn, practice_id, &statement.id).await?;
+        Ok(lines.iter().filter_map(|l| day(&l.line_date)).min())
+    }
+
+    /// The starting point of an account's first reconciliation: marks ledger lines dated before
+    /// the statement's first day as cleared by the bank already (an opening balance, checks
+    /// written before the first imported statement), one line (`ledger_line`) or every open line
+    /// dated before `before`. Recorded in `bank_cleared_line` (kind `history`) and audited;
+    /// undone by [`App::unclear_bank_ledger_line`] until a reconciliation clears them. Returns how
+    /// many lines it cleared.
+    pub async fn mark_bank_lines_cleared(&self, actor: &Actor, input: &MarkClearedInput) -> Result<usize> {
+        self.authorize(actor, Action::PostJournal, None).await?;
+        let mut tx = self.store.begin().await?;
+        let statement = match store::get_statement(&mut tx, &actor.practice_id, input.statement_id.trim()).await {
+            Ok(s) => s,
+            Err(StoreError::NotFound(_)) => return Err(ValidationErrors::single("statement_id", "there is no such statement").into()),
+            Err(e) => return Err(e.into()),
+        };
+        let Some(start) = self.statement_start(&mut tx, &actor.practice_id, &statement).await? else {
+            return Err(ValidationErrors::single("statement_id", "the statement has no date").into());
+        };
+        let lines: Vec<CashLineRow> = if clean(&input.ledger_line).is_some() {
+            let Some((entry, number)) = parse_ledger_key(&input.ledger_line) else {
+                return Err(ValidationErrors::single("ledger_line", "choose the ledger line to mark cleared").into());
+            };
+            let cash = match store::cash_line(&mut tx, &actor.practice_id, &entry, number).await {
+                Ok(c) => c,
+                Err(StoreError::NotFound(_)) => return Err(ValidationErrors::single("ledger_line", "there is no such ledger line").into()),
+                Err(e) => return Err(e.into()),
+            };
+            if cash.account_id != statement.account_id {
+                return Err(ValidationErrors::single("ledger_line", "that ledger line is not on this statement's cash account").into());
+            }
+            if day(&cash.entry_date).is_none_or(|d| d >= start) {
+                return Err(ValidationErrors::single(
+                    "ledger_line",
+                    format!("only lines dated before the statement's first day {start} may be marked cleared; match the others"),
+                )
+                .into());
+            }
+            self.refuse_taken(&mut tx, &actor.practice_id, &cash).await?;
+            vec![cash]
+        } else {
+            let before = match parse_day(&input.before) {
+                Ok(d) if d <= start => d,
+                Ok(_) => {
+                    return Err(ValidationErrors::single("before", format!("choose a day up to the statement's first day {start}")).into());
+                }
+                Err(m) => return Err(ValidationErrors::single("before", m).into()),
+            };
+            let last = (before - Duration::days(1)).to_string();
+            store::open_cash_lines(&mut tx, &actor.practice_id, &statement.account_id, FIRST_DATE, &last, LEDGER_LINE_LIMIT).await?
+        };
+        let now = self.now_text();
+        let mut cleared = 0;
+        for cash in &lines {
+            let row = ClearedLineRow {
+                practice_id: actor.practice_id.clone(),
+                entry_id: cash.entry_id.clone(),
+                line_number: cash.line_number,
+                account_id: statement.account_id.clone(),
+                kind: "history".into(),
+                pair_entry_id: None,
+                bank_line_id: None,
+                cleared_by: actor.user_id.clone(),
+                cleared_at: now.clone(),
+            };
+            if store::insert_cleared_line(&mut tx, &row).await? {
+                cleared += 1;
+            }
+        }
+        if cleared > 0 {
+            let cents: i64 = lines.iter().map(|l| l.debit_cents - l.credit_cents).sum();
+            self.audit(
+                &mut tx,
+                actor,
+                AuditNote {
+                    action: "bank.ledger.clear",
+                    patient_id: None,
+                    record_type: "bank_statement",
+                    record_id: Some(&statement.id),
+                    detail: format!(
+                        "{cleared} ledger lines dated before {start} marked cleared (starting point), {cents} cents: {}",
+                        lines.iter().map(|l| format!("#{} line {}", l.entry_number, l.line_number)).collect::<Vec<_>>().join(", ")
+                    ),
+                },
+            )
+            .await?;
+        }
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(cleared)
+    }
+
+    /// Undoes "mark cleared" of a ledger line (a reversal pair: both lines), until a
+    /// reconciliation has cleared it.
+    pub async fn unclear_bank_ledger_line(&self, actor: &Actor, entry_id: &str, line_number: i64) -> Result<()> {
+        self.authorize(actor, Action::PostJournal, None).await?;
+        let mut tx = self.store.begin().await?;
+        let Some(row) = store::cleared_line(&mut tx, &actor.practice_id, entry_id.trim(), line_number).await? else {
+            return Err(AppError::NotFound("cleared ledger line"));
+        };
+        if row.kind == "batch" {
+            return Err(AppError::Conflict("this line is part of a deposit batch: unmatch its bank line instead".into()));
+        }
+        if store::is_reconciled(&mut tx, &actor.practice_id, &row.entry_id, row.line_number).await? {
+            return Err(AppError::Conflict("this line is part of a reconciliation and stays cleared".into()));
+        }
+        store::delete_cleared_line(&mut tx, &actor.practice_id, &row.entry_id, row.line_number).await?;
+        let mut undone = vec![(row.entry_id.clone(), row.line_number)];
+        if let Some(pair) = &row.pair_entry_id {
+            for other in store::cleared_unreconciled(&mut tx, &actor.practice_id, &row.account_id, LEDGER_LINE_LIMIT).await? {
+                if other.0.entry_id == *pair && other.1 == "reversal" {
+                    store::delete_cleared_line(&mut tx, &actor.practice_id, &other.0.entry_id, other.0.line_number).await?;
+                    undone.push((other.0.entry_id.clone(), other.0.line_number));
+                }
+            }
+        }
+        self.audit(
+            &mut tx,
+            actor,
+            AuditNote {
+                action: "bank.ledger.unclear",
+                patient_id: None,
+                record_type: "journal_entry",
+                record_id: Some(&row.entry_id),
+                detail: format!(
+                    "{} clearing undone: {}",
+                    row.kind,
+                    undone.iter().map(|(e, n)| format!("{e} line {n}")).collect::<Vec<_>>().join(", ")
+                ),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(())
+    }
+
+    /// Clears together each open entry and its reversal on the account (they net to zero);
+    /// returns how many pairs it cleared. Audited when it clears any.
+    async fn clear_reversal_pairs(&self, conn: &mut Connection, actor: &Actor, account_id: &str, now: &str) -> Result<usize> {
+        let pairs = store::open_reversal_pairs(conn, &actor.practice_id, account_id, LEDGER_LINE_LIMIT).await?;
+        let mut used: HashSet<(String, i64)> = HashSet::new();
+        let mut cleared = Vec::new();
+        for (entry, number, reversal, reversal_number) in pairs {
+            if used.contains(&(entry.clone(), number)) || used.contains(&(reversal.clone(), reversal_number)) {
+                continue;
+            }
+            for (this, n, other) in [(&entry, number, &reversal), (&reversal, reversal_number, &entry)] {
+                let row = ClearedLineRow {
+                    practice_id: actor.practice_id.clone(),
+                    entry_id: this.clone(),
+                    line_number: n,
+                    account_id: account_id.to_string(),
+                    kind: "reversal".into(),
+                    pair_entry_id: Some(other.clone()),
+                    bank_line_id: None,
+                    cleared_by: actor.user_id.clone(),
+                    cleared_at: now.to_string(),
+                };
+                store::insert_cleared_line(conn, &row).await?;
+            }
+            used.insert((entry.clone(), number));
+            used.insert((reversal.clone(), reversal_number));
+            cleared.push(format!("{entry} line {number} with its reversal {reversal} line {reversal_number}"));
+        }
+        if !cleared.is_empty() {
+            self.audit(
+                conn,
+                actor,
+                AuditNote {
+                    action: "bank.reversal.clear",
+                    patient_id: None,
+                    record_type: "ledger_account",
+                    record_id: Some(account_id),
+                    detail: format!("{} reversal pairs cleared: {}", cleared.len(), cleared.join("; ")),
+                },
+            )
+            .await?;
+        }
+        Ok(cleared.len())
+    }
+
+    /// The picker of an unmatched bank line: the account's open ledger lines (not matched,
+    /// cleared nor reconciled) within [`PICKER_WINDOW_DAYS`] of its date, any amount, filtered
+    /// by `query` (an amount such as `45.00`, matched whatever its sign, or words of the memo).
+    pub async fn bank_line_candidates(&self, actor: &Actor, line_id: &str, query: &str) -> Result<Vec<LedgerLineView>> {
+        self.authorize(actor, Action::ReadBooks, None).await?;
+        let mut tx = self.store.begin().await?;
+        let line = store::get_statement_line(&mut tx, &actor.practice_id, line_id).await?;
+        let Some(date) = day(&line.line_date) else {
+            return Ok(Vec::new());
+        };
+        let reach = Duration::days(PICKER_WINDOW_DAYS);
+        let open = store::open_cash_lines(
+            &mut tx,
+            &actor.practice_id,
+            &line.account_id,
+            &(date - reach).to_string(),
+            &(date + reach).to_string(),
+            LEDGER_LINE_LIMIT,
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        let query = query.trim();
+        let amount = if query.chars().any(|c| c.is_ascii_digit()) { Money::parse(query).ok().map(|m| m.cents().abs()) } else { None };
+        let words: Vec<String> = query.to_lowercase().split_whitespace().map(str::to_string).collect();
+        Ok(open
+            .iter()
+            .map(ledger_view)
+            .filter(|l| match amount {
+                Some(cents) => l.amount_cents.abs() == cents,
+                None => {
+                    let memo = l.memo.to_lowercase();
+                    words.iter().all(|w| memo.contains(w.as_str()) || l.entry_number.to_string() == w.trim_start_matches('#'))
+                }
+            })
+            .collect())
+    }
 }

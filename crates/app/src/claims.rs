@@ -34,8 +34,8 @@ use medoffice_store::encounters::{self as encounter_store, EncounterRow, Practic
 use medoffice_store::patients::CoverageRow;
 use medoffice_store::{Connection, StoreError, code_sets as code_store, new_id, next_counter, patients as patient_store, schedule_setup};
 use medoffice_x12::claim837p::{
-    self as x12, Address, BillingProvider, BillingProviderGroup, EntityName, Frequency, Gender, PayerResponsibility, PersonName,
-    Problem, Receiver, ServiceLine, Submitter, SubscriberGroup,
+    self as x12, Address, BillingProvider, BillingProviderGroup, EntityName, Frequency, Gender, PayerResponsibility, PersonName, Problem,
+    Receiver, ServiceLine, Submitter, SubscriberGroup,
 };
 use medoffice_x12::envelope::{ControlNumbers, DateOrRange, Envelope, Usage};
 use serde::{Deserialize, Serialize};
@@ -197,11 +197,18 @@ pub struct ClaimWorklistQuery {
     pub min_age_days: String,
 }
 
+/// How many claims have a status.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+pub struct StatusCount {
+    pub status: ClaimStatus,
+    pub count: i64,
+}
+
 /// A worklist and the count per status.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ClaimWorklist {
     pub claims: Vec<ClaimSummary>,
-    pub counts: Vec<(ClaimStatus, i64)>,
+    pub counts: Vec<StatusCount>,
 }
 
 /// A status change as asked.
@@ -360,14 +367,25 @@ fn gender(sex: &str) -> Gender {
 }
 
 fn person(family: &str, given: &str, middle: Option<&str>, suffix: Option<&str>) -> PersonName {
-    PersonName { last: family.to_string(), first: given.to_string(), middle: middle.map(str::to_string), suffix: suffix.map(str::to_string) }
+    PersonName {
+        last: family.to_string(),
+        first: given.to_string(),
+        middle: middle.map(str::to_string),
+        suffix: suffix.map(str::to_string),
+    }
 }
 
 /// Reads one claim whole and runs the scrubber's own rules; returns the problems and the claim's
 /// 837P parts (for the structural check and the writer).
-async fn claim_parts(conn: &mut Connection, practice_id: &str, today: NaiveDate, claim_id: &str) -> Result<(ClaimParts, Vec<ClaimProblem>)> {
+async fn claim_parts(
+    conn: &mut Connection,
+    practice_id: &str,
+    today: NaiveDate,
+    claim_id: &str,
+) -> Result<(ClaimParts, Vec<ClaimProblem>)> {
     let mut problems = Vec::new();
-    let mut add = |rule: &str, field: &str, message: String| problems.push(ClaimProblem { rule: rule.into(), field: field.into(), message });
+    let mut add =
+        |rule: &str, field: &str, message: String| problems.push(ClaimProblem { rule: rule.into(), field: field.into(), message });
     let claim = store::get(conn, practice_id, claim_id).await?;
     let encounter = encounter_store::get(conn, practice_id, &claim.encounter_id).await?;
     let diagnoses = encounter_store::diagnoses(conn, practice_id, &encounter.id).await?;
@@ -427,7 +445,10 @@ async fn claim_parts(conn: &mut Connection, practice_id: &str, today: NaiveDate,
         add(
             "bad_npi",
             "rendering_provider",
-            format!("the NPI {} of {} {} is not valid (ten digits with a correct check digit)", rendering.npi, rendering.given_name, rendering.family_name),
+            format!(
+                "the NPI {} of {} {} is not valid (ten digits with a correct check digit)",
+                rendering.npi, rendering.given_name, rendering.family_name
+            ),
         );
     }
     // The subscriber's data when the patient is not the subscriber.
@@ -496,7 +517,11 @@ async fn claim_parts(conn: &mut Connection, practice_id: &str, today: NaiveDate,
     }
     let zip = practice.billing_postal_code.as_deref().map(digits).unwrap_or_default();
     if zip.len() != 9 {
-        add("billing_details_missing", "practice.postal_code", "the practice's billing ZIP+4 (nine digits) is not set: Admin, Billing settings".into());
+        add(
+            "billing_details_missing",
+            "practice.postal_code",
+            "the practice's billing ZIP+4 (nine digits) is not set: Admin, Billing settings".into(),
+        );
     }
     if practice.address_line1.as_deref().is_none_or(|a| a.trim().is_empty())
         || practice.city.as_deref().is_none_or(|a| a.trim().is_empty())
@@ -505,7 +530,11 @@ async fn claim_parts(conn: &mut Connection, practice_id: &str, today: NaiveDate,
         add("billing_details_missing", "practice.address", "the practice's billing address is not set: Admin, Billing settings".into());
     }
     if practice.submitter_id.as_deref().is_none_or(|a| a.trim().is_empty()) {
-        add("billing_details_missing", "practice.submitter_id", "the submitter id the clearinghouse assigned is not set: Admin, Billing settings".into());
+        add(
+            "billing_details_missing",
+            "practice.submitter_id",
+            "the submitter id the clearinghouse assigned is not set: Admin, Billing settings".into(),
+        );
     }
     if payer.payer_code.trim().is_empty() {
         add("payer_id_missing", "payer", format!("{} has no electronic payer id", payer.name));
@@ -635,7 +664,14 @@ async fn claim_parts(conn: &mut Connection, practice_id: &str, today: NaiveDate,
 }
 
 /// A batch of claims parts for one receiver, as the writer takes it.
-fn batch_of(practice: &PracticeBillingRow, parts: &[ClaimParts], receiver_id: &str, receiver_name: &str, created: NaiveDateTime, batch_id: &str) -> x12::Batch837 {
+fn batch_of(
+    practice: &PracticeBillingRow,
+    parts: &[ClaimParts],
+    receiver_id: &str,
+    receiver_name: &str,
+    created: NaiveDateTime,
+    batch_id: &str,
+) -> x12::Batch837 {
     let submitter_id = practice.submitter_id.clone().unwrap_or_default();
     x12::Batch837 {
         envelope: Envelope {
@@ -700,9 +736,14 @@ fn created_at(now: chrono::DateTime<chrono::Utc>, actor: &Actor) -> NaiveDateTim
     local.with_second(0).unwrap_or(local)
 }
 
-
 /// Runs the scrubber on a claim and stores what it found (inside the caller's transaction).
-pub(crate) async fn scrub_claim(conn: &mut Connection, actor: &Actor, today: NaiveDate, claim_id: &str, now: &str) -> Result<Vec<ClaimProblem>> {
+pub(crate) async fn scrub_claim(
+    conn: &mut Connection,
+    actor: &Actor,
+    today: NaiveDate,
+    claim_id: &str,
+    now: &str,
+) -> Result<Vec<ClaimProblem>> {
     let (parts, mut problems) = claim_parts(conn, &actor.practice_id, today, claim_id).await?;
     let created = today.and_hms_opt(12, 0, 0).unwrap_or_default();
     problems.extend(structural_problems(&parts, created));
@@ -761,7 +802,14 @@ async fn claim_detail(conn: &mut Connection, practice_id: &str, today: NaiveDate
     let history = store::events(conn, practice_id, claim_id)
         .await?
         .into_iter()
-        .map(|e| ClaimEventView { seq: e.seq, from_status: e.from_status, to_status: e.to_status, note: e.note, user_id: e.user_id, at: e.at })
+        .map(|e| ClaimEventView {
+            seq: e.seq,
+            from_status: e.from_status,
+            to_status: e.to_status,
+            note: e.note,
+            user_id: e.user_id,
+            at: e.at,
+        })
         .collect();
     let s = summary(&row, today);
     let next = s.status.next().to_vec();
@@ -856,7 +904,7 @@ impl App {
         tx.commit().await.map_err(StoreError::from)?;
         let counts = ClaimStatus::ALL
             .into_iter()
-            .map(|s| (s, counts_raw.iter().find(|(n, _)| n == s.as_str()).map(|(_, c)| *c).unwrap_or(0)))
+            .map(|s| StatusCount { status: s, count: counts_raw.iter().find(|(n, _)| n == s.as_str()).map(|(_, c)| *c).unwrap_or(0) })
             .collect();
         Ok(ClaimWorklist { claims: rows.iter().map(|r| summary(r, today)).collect(), counts })
     }
@@ -1188,7 +1236,13 @@ impl App {
         self.audit(
             &mut tx,
             actor,
-            AuditNote { action: "practice.billing", patient_id: None, record_type: "practice", record_id: Some(&row.id), detail: format!("claims {usage}") },
+            AuditNote {
+                action: "practice.billing",
+                patient_id: None,
+                record_type: "practice",
+                record_id: Some(&row.id),
+                detail: format!("claims {usage}"),
+            },
         )
         .await?;
         tx.commit().await.map_err(StoreError::from)?;

@@ -23,7 +23,9 @@ use medoffice_domain::money::Money;
 use medoffice_domain::security::Action;
 use medoffice_store::code_sets as code_store;
 use medoffice_store::encounters::{self as store, EncounterLineRow, EncounterRow};
-use medoffice_store::{Connection, StoreError, new_id, patients as patient_store, practice as practice_store, scheduling as schedule_store};
+use medoffice_store::{
+    Connection, StoreError, new_id, patients as patient_store, practice as practice_store, scheduling as schedule_store,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -202,7 +204,13 @@ struct Checked {
 /// appointment (if any) is the patient's and checked in, diagnoses are billable ICD-10-CM codes
 /// on the date of service, lines are the practice's codes with a charge (typed or from the fee
 /// schedule) and pointers into the diagnoses, and no date is in the future.
-async fn check_encounter(conn: &mut Connection, actor: &Actor, today: NaiveDate, input: &EncounterInput, encounter_id: &str) -> Result<Checked> {
+async fn check_encounter(
+    conn: &mut Connection,
+    actor: &Actor,
+    today: NaiveDate,
+    input: &EncounterInput,
+    encounter_id: &str,
+) -> Result<Checked> {
     let mut errors = ValidationErrors::new();
     let practice_id = actor.practice_id.as_str();
     let patient_id = input.patient_id.trim().to_string();
@@ -438,7 +446,8 @@ pub(crate) async fn encounter_view(conn: &mut Connection, practice_id: &str, id:
     }
     let mut lines = Vec::new();
     for l in store::lines(conn, practice_id, id).await? {
-        let description = code_store::procedure_on(conn, practice_id, &l.procedure_code, &l.service_date).await?.map(|p| p.short_description);
+        let description =
+            code_store::procedure_on(conn, practice_id, &l.procedure_code, &l.service_date).await?.map(|p| p.short_description);
         lines.push(LineView {
             line_number: l.line_number,
             description,
@@ -512,7 +521,13 @@ impl App {
         self.audit(
             &mut tx,
             actor,
-            AuditNote { action: "encounter.open", patient_id: Some(&row.patient_id), record_type: "encounter", record_id: Some(&id), detail },
+            AuditNote {
+                action: "encounter.open",
+                patient_id: Some(&row.patient_id),
+                record_type: "encounter",
+                record_id: Some(&id),
+                detail,
+            },
         )
         .await?;
         let view = encounter_view(&mut tx, &actor.practice_id, &id).await?;
@@ -705,20 +720,24 @@ impl App {
             insert_claim_for(&mut tx, actor, &e, c, claim_id, total_cents, &self.now_text()).await?;
         }
         let now = self.now_text();
-        if !store::mark_posted(&mut tx, &practice_id, &e.id, coverage.as_ref().map(|c| c.id.as_str()), &posted.entry.id, claim_id.as_deref(), &now)
-            .await?
+        if !store::mark_posted(
+            &mut tx,
+            &practice_id,
+            &e.id,
+            coverage.as_ref().map(|c| c.id.as_str()),
+            &posted.entry.id,
+            claim_id.as_deref(),
+            &now,
+        )
+        .await?
         {
             return Err(AppError::Conflict("this encounter was posted meanwhile".into()));
         }
         if let Some(claim_id) = &claim_id {
             scrub_claim(&mut tx, actor, actor.today(self.now()), claim_id, &now).await?;
         }
-        let detail = format!(
-            "{} charged {} ({})",
-            e.id,
-            Money::from_cents(total_cents),
-            if claim_id.is_some() { "insurance" } else { "self-pay" }
-        );
+        let detail =
+            format!("{} charged {} ({})", e.id, Money::from_cents(total_cents), if claim_id.is_some() { "insurance" } else { "self-pay" });
         self.audit(
             &mut tx,
             actor,

@@ -449,7 +449,6 @@ pub async fn reconciliations(conn: &mut AnyConnection, practice_id: &str, accoun
     .await?)
 }
 
-
 /// A ledger line cleared without a bank line of its own (migration 0018_bank_cleared).
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct ClearedLineRow {
@@ -530,14 +529,19 @@ pub async fn delete_batch(conn: &mut AnyConnection, practice_id: &str, bank_line
 }
 
 /// The account's lines cleared as history or reversal pairs and not yet reconciled, oldest first.
-pub async fn cleared_unreconciled(conn: &mut AnyConnection, practice_id: &str, account_id: &str, limit: i64) -> Result<Vec<(CashLineRow, String)>> {
+pub async fn cleared_unreconciled(
+    conn: &mut AnyConnection,
+    practice_id: &str,
+    account_id: &str,
+    limit: i64,
+) -> Result<Vec<(CashLineRow, String)>> {
     #[derive(FromRow)]
     struct Row {
         #[sqlx(flatten)]
         line: CashLineRow,
         kind: String,
     }
-    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let rows: Vec<Row> = sqlx::query_as(
         "SELECT l.entry_id, l.line_number, l.account_id, e.entry_number, l.entry_date, l.debit_cents, l.credit_cents, \
          e.memo AS entry_memo, l.memo AS line_memo, c.kind \
          FROM journal_line l JOIN journal_entry e ON e.practice_id = l.practice_id AND e.id = l.entry_id \
@@ -545,8 +549,8 @@ pub async fn cleared_unreconciled(conn: &mut AnyConnection, practice_id: &str, a
          WHERE c.practice_id = $1 AND c.account_id = $2 AND c.kind <> 'batch' \
          AND NOT EXISTS (SELECT 1 FROM bank_reconciled_line r WHERE r.practice_id = l.practice_id \
              AND r.entry_id = l.entry_id AND r.line_number = l.line_number) \
-         ORDER BY l.entry_date, e.entry_number, l.line_number LIMIT $3"
-    )))
+         ORDER BY l.entry_date, e.entry_number, l.line_number LIMIT $3",
+    )
     .bind(practice_id)
     .bind(account_id)
     .bind(limit)
@@ -558,7 +562,12 @@ pub async fn cleared_unreconciled(conn: &mut AnyConnection, practice_id: &str, a
 /// An open ledger line of the account (not matched, cleared nor reconciled) with the entry it
 /// reverses or that reverses it, when that entry also has an open line of the account with the
 /// opposite amount: pairs of (line, other line).
-pub async fn open_reversal_pairs(conn: &mut AnyConnection, practice_id: &str, account_id: &str, limit: i64) -> Result<Vec<(String, i64, String, i64)>> {
+pub async fn open_reversal_pairs(
+    conn: &mut AnyConnection,
+    practice_id: &str,
+    account_id: &str,
+    limit: i64,
+) -> Result<Vec<(String, i64, String, i64)>> {
     let open = |alias: &str| {
         format!(
             "NOT EXISTS (SELECT 1 FROM bank_reconciled_line r WHERE r.practice_id = {alias}.practice_id AND r.entry_id = {alias}.entry_id \

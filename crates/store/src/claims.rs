@@ -171,11 +171,12 @@ pub async fn set_frequency(
 
 /// Appends a status change to the claim's history with the next number.
 pub async fn append_event(conn: &mut AnyConnection, e: &ClaimEventRow) -> Result<i64> {
-    let (seq,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(seq), 0) + 1 FROM claim_status_event WHERE practice_id = $1 AND claim_id = $2")
-        .bind(&e.practice_id)
-        .bind(&e.claim_id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let (seq,): (i64,) =
+        sqlx::query_as("SELECT COALESCE(MAX(seq), 0) + 1 FROM claim_status_event WHERE practice_id = $1 AND claim_id = $2")
+            .bind(&e.practice_id)
+            .bind(&e.claim_id)
+            .fetch_one(&mut *conn)
+            .await?;
     sqlx::query(
         "INSERT INTO claim_status_event (practice_id, claim_id, seq, from_status, to_status, note, user_id, at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -202,7 +203,13 @@ pub async fn events(conn: &mut AnyConnection, practice_id: &str, claim_id: &str)
 }
 
 /// Replaces what the scrubber found on a claim and records when it ran.
-pub async fn replace_problems(conn: &mut AnyConnection, practice_id: &str, claim_id: &str, problems: &[ClaimProblemRow], now: &str) -> Result<()> {
+pub async fn replace_problems(
+    conn: &mut AnyConnection,
+    practice_id: &str,
+    claim_id: &str,
+    problems: &[ClaimProblemRow],
+    now: &str,
+) -> Result<()> {
     sqlx::query("DELETE FROM claim_problem WHERE practice_id = $1 AND claim_id = $2")
         .bind(practice_id)
         .bind(claim_id)

@@ -8,8 +8,8 @@
 
 use crate::harness::{TestEnv, both_backends, invalid_fields};
 use chrono::NaiveDate;
-use medoffice_app::bank_reconciliation::{ImportStatementInput, PostBankLineInput, ReconcileInput};
-use medoffice_app::ledger::{JournalEntryInput, JournalLineInput};
+use medoffice_app::bank_reconciliation::{ImportStatementInput, MarkClearedInput, PostBankLineInput, ReconcileInput};
+use medoffice_app::ledger::{JournalEntryInput, JournalLineInput, ReverseInput};
 use medoffice_app::{Actor, AppError};
 use medoffice_domain::ledger::accounts;
 
@@ -220,5 +220,136 @@ both_backends! {
         assert!(matches!(denied, Err(AppError::Forbidden)), "{denied:?}");
         assert!(matches!(env.app.bank_statements(&staff.front_desk).await, Err(AppError::Forbidden)));
         assert!(env.app.bank_statements(&staff.admin).await.unwrap().is_empty());
+    }
+}
+
+both_backends! {
+    async fn an_account_with_history_reconciles_once_its_starting_point_is_marked_cleared(env: TestEnv) {
+        let staff = env.practice().await;
+        let bk = &staff.bookkeeper;
+        let cash = cash_account(&env, bk).await;
+        // May: the opening balance, check 1030 the bank paid in May, check 1031 it has not paid yet.
+        let opening = post(&env, bk, "2026-05-01", "Opening balance", accounts::CASH_OPERATING, accounts::OWNERS_CAPITAL, 100_000).await;
+        let paid = post(&env, bk, "2026-05-20", "Rent, check 1030", "6100", accounts::CASH_OPERATING, 20_000).await;
+        let unpaid = post(&env, bk, "2026-05-28", "Supplies, check 1031", "6200", accounts::CASH_OPERATING, 5_000).await;
+        post(&env, bk, "2026-06-10", "Co-pays deposited", accounts::CASH_OPERATING, accounts::AR_PATIENTS, 30_000).await;
+        let csv = "Date,Description,Amount\n06/10/2026,DEPOSIT,300.00\n";
+        let imported = env.app.import_bank_statement(bk, &file(&cash, "june.csv", csv)).await.unwrap();
+        assert_eq!(imported.matched, 1);
+        let statement_id = imported.statement_id.unwrap();
+        let june_30 = day("2026-06-30");
+        // The bank's balance: 1,000.00 - 200.00 + 300.00.
+        let before = env.app.bank_reconciliation(bk, &cash, june_30, Some(110_000)).await.unwrap();
+        assert_eq!((before.cleared_balance_cents, before.difference_cents), (30_000, Some(80_000)), "history is outstanding");
+
+        // Lines on or after the statement's first day are matched, not marked cleared.
+        let audits = env.count("audit_event").await;
+        let mark = |ledger_line: String, before: &str| MarkClearedInput { statement_id: statement_id.clone(), ledger_line, before: before.into() };
+        assert_eq!(invalid_fields(env.app.mark_bank_lines_cleared(bk, &mark(String::new(), "2026-06-15")).await), ["before"]);
+        assert_eq!(invalid_fields(env.app.mark_bank_lines_cleared(bk, &mark(String::new(), "")).await), ["before"]);
+        let all = env.app.mark_bank_lines_cleared(bk, &mark(String::new(), "2026-06-10")).await.unwrap();
+        assert_eq!(all, 3, "the opening balance and both May checks");
+        assert_eq!(env.count("audit_event").await, audits + 1);
+        let view = env.app.bank_reconciliation(bk, &cash, june_30, Some(110_000)).await.unwrap();
+        assert_eq!((view.cleared_balance_cents, view.difference_cents), (105_000, Some(5_000)));
+        assert_eq!(view.cleared_items.iter().map(|c| (c.kind.as_str(), c.line.entry_id.as_str())).collect::<Vec<_>>(),
+            [("history", opening.as_str()), ("history", paid.as_str()), ("history", unpaid.as_str())]);
+
+        // Check 1031 is still out: undo it; it is outstanding again and the difference is zero.
+        env.app.unclear_bank_ledger_line(bk, &unpaid, 2).await.unwrap();
+        let view = env.app.bank_reconciliation(bk, &cash, june_30, Some(110_000)).await.unwrap();
+        assert_eq!((view.cleared_balance_cents, view.difference_cents), (110_000, Some(0)));
+        assert_eq!(view.outstanding_payments.iter().map(|l| l.entry_id.as_str()).collect::<Vec<_>>(), [unpaid.as_str()]);
+        // Marked one by one this time, then undone again.
+        assert_eq!(env.app.mark_bank_lines_cleared(bk, &mark(format!("{unpaid}:2"), "")).await.unwrap(), 1);
+        let twice = env.app.mark_bank_lines_cleared(bk, &mark(format!("{unpaid}:2"), "")).await;
+        assert!(matches!(twice, Err(AppError::Conflict(_))), "{twice:?}");
+        env.app.unclear_bank_ledger_line(bk, &unpaid, 2).await.unwrap();
+        assert_eq!(invalid_fields(env.app.mark_bank_lines_cleared(bk, &mark(format!("{unpaid}:1"), "")).await), ["ledger_line"], "not the cash line");
+
+        let reconcile = ReconcileInput { account_id: cash.clone(), statement_id: statement_id.clone(), end_date: "2026-06-30".into(), ending_balance: "1100.00".into() };
+        let done = env.app.mark_reconciled(bk, &reconcile).await.unwrap();
+        assert_eq!((done.difference_cents, done.ledger_balance_cents), (Some(0), 105_000));
+        assert!(done.cleared_items.is_empty(), "the history is reconciled now");
+        let undo = env.app.unclear_bank_ledger_line(bk, &opening, 1).await;
+        assert!(matches!(undo, Err(AppError::Conflict(ref m)) if m.contains("reconciliation")), "{undo:?}");
+        // A later statement starts from the reconciled balance.
+        let july = env.app.bank_reconciliation(bk, &cash, day("2026-07-31"), Some(110_000)).await.unwrap();
+        assert_eq!(july.difference_cents, Some(0));
+        let denied = env.app.mark_bank_lines_cleared(&staff.front_desk, &mark(String::new(), "2026-06-01")).await;
+        assert!(matches!(denied, Err(AppError::Forbidden)), "{denied:?}");
+    }
+}
+
+both_backends! {
+    async fn an_entry_and_its_reversal_clear_together(env: TestEnv) {
+        let staff = env.practice().await;
+        let bk = &staff.bookkeeper;
+        let cash = cash_account(&env, bk).await;
+        let wrong = post(&env, bk, "2026-06-03", "Rent, check 1042 (wrong amount)", "6100", accounts::CASH_OPERATING, 54_000).await;
+        let reversal = env.app.reverse_entry(bk, &wrong, &ReverseInput { date: "2026-06-04".into(), memo: String::new() }).await.unwrap().id;
+        post(&env, bk, "2026-06-04", "Rent, check 1042", "6100", accounts::CASH_OPERATING, 45_000).await;
+        let csv = "Date,Description,Amount\n06/05/2026,CHECK 1042,-450.00\n";
+        let imported = env.app.import_bank_statement(bk, &file(&cash, "june.csv", csv)).await.unwrap();
+        assert_eq!(imported.matched, 1);
+        let view = env.app.bank_reconciliation(bk, &cash, day("2026-06-30"), Some(-45_000)).await.unwrap();
+        assert!(view.outstanding_payments.is_empty() && view.outstanding_deposits.is_empty(), "{view:?}");
+        let pair: Vec<(&str, &str, i64)> = view.cleared_items.iter().map(|c| (c.kind.as_str(), c.line.entry_id.as_str(), c.line.amount_cents)).collect();
+        assert_eq!(pair, [("reversal", wrong.as_str(), -54_000), ("reversal", reversal.as_str(), 54_000)]);
+        assert_eq!(view.difference_cents, Some(0));
+        // Undoing one undoes the pair; matching again clears it again.
+        env.app.unclear_bank_ledger_line(bk, &wrong, 2).await.unwrap();
+        let view = env.app.bank_reconciliation(bk, &cash, day("2026-06-30"), Some(-45_000)).await.unwrap();
+        assert_eq!((view.cleared_items.len(), view.outstanding_payments.len(), view.outstanding_deposits.len()), (0, 1, 1));
+        env.app.auto_match_statement(bk, &imported.statement_id.clone().unwrap()).await.unwrap();
+        let reconcile = ReconcileInput { account_id: cash.clone(), statement_id: imported.statement_id.unwrap(), end_date: "2026-06-30".into(), ending_balance: "-450.00".into() };
+        let done = env.app.mark_reconciled(bk, &reconcile).await.unwrap();
+        assert!(done.cleared_items.is_empty() && done.outstanding_payments.is_empty() && done.outstanding_deposits.is_empty(), "{done:?}");
+    }
+}
+
+both_backends! {
+    async fn a_deposit_is_matched_with_the_co_pays_it_holds(env: TestEnv) {
+        let staff = env.practice().await;
+        let bk = &staff.bookkeeper;
+        let cash = cash_account(&env, bk).await;
+        let first = post(&env, bk, "2026-06-08", "Co-pay Smith", accounts::CASH_OPERATING, accounts::AR_PATIENTS, 2_500).await;
+        let second = post(&env, bk, "2026-06-09", "Co-pay Jones", accounts::CASH_OPERATING, accounts::AR_PATIENTS, 4_000).await;
+        let far = post(&env, bk, "2026-04-01", "Co-pay Brown", accounts::CASH_OPERATING, accounts::AR_PATIENTS, 4_000).await;
+        let csv = "Date,Description,Amount\n06/10/2026,DEPOSIT,65.00\n";
+        let imported = env.app.import_bank_statement(bk, &file(&cash, "june.csv", csv)).await.unwrap();
+        assert_eq!(imported.matched, 0);
+        let statement_id = imported.statement_id.unwrap();
+        let line = env.app.bank_statement(bk, &statement_id).await.unwrap().lines[0].id.clone();
+
+        // The picker: open lines within 30 days, any amount, searchable.
+        let all = env.app.bank_line_candidates(bk, &line, "").await.unwrap();
+        assert_eq!(all.iter().map(|l| l.entry_id.as_str()).collect::<Vec<_>>(), [first.as_str(), second.as_str()], "not {far}");
+        let by_amount = env.app.bank_line_candidates(bk, &line, "40.00").await.unwrap();
+        assert_eq!(by_amount.iter().map(|l| l.entry_id.as_str()).collect::<Vec<_>>(), [second.as_str()]);
+        let by_memo = env.app.bank_line_candidates(bk, &line, "smith").await.unwrap();
+        assert_eq!(by_memo.iter().map(|l| l.entry_id.as_str()).collect::<Vec<_>>(), [first.as_str()]);
+
+        // One of them is not the deposit; both are.
+        assert_eq!(invalid_fields(env.app.match_bank_line(bk, &line, &first, 1).await), ["ledger_line"]);
+        env.app.match_bank_line_to(bk, &line, &[(first.clone(), 1), (second.clone(), 1)]).await.unwrap();
+        let statement = env.app.bank_statement(bk, &statement_id).await.unwrap();
+        let l = &statement.lines[0];
+        assert_eq!((l.status.as_str(), l.matched.as_ref().map(|m| m.entry_id.as_str())), ("matched", Some(first.as_str())));
+        assert_eq!(l.batch.iter().map(|b| b.entry_id.as_str()).collect::<Vec<_>>(), [second.as_str()]);
+        assert!(env.app.bank_line_candidates(bk, &line, "").await.unwrap().is_empty());
+        let view = env.app.bank_reconciliation(bk, &cash, day("2026-06-30"), Some(6_500)).await.unwrap();
+        assert_eq!((view.cleared_balance_cents, view.difference_cents), (6_500, Some(0)));
+
+        // Unmatched, the batch is undone; matched again, it reconciles.
+        env.app.unmatch_bank_line(bk, &line).await.unwrap();
+        assert_eq!(env.app.bank_line_candidates(bk, &line, "").await.unwrap().len(), 2);
+        env.app.match_bank_line_to(bk, &line, &[(second.clone(), 1), (first.clone(), 1)]).await.unwrap();
+        let reconcile = ReconcileInput { account_id: cash.clone(), statement_id, end_date: "2026-06-30".into(), ending_balance: "65.00".into() };
+        let done = env.app.mark_reconciled(bk, &reconcile).await.unwrap();
+        assert_eq!(done.difference_cents, Some(0));
+        let unmatch = env.app.unmatch_bank_line(bk, &line).await;
+        assert!(matches!(unmatch, Err(AppError::Conflict(_))), "{unmatch:?}");
+        assert_eq!(done.outstanding_deposits.iter().map(|l| l.entry_id.as_str()).collect::<Vec<_>>(), [far.as_str()]);
     }
 }

@@ -34,7 +34,13 @@ pub struct Billing {
 }
 
 pub fn address() -> AddressInput {
-    AddressInput { line1: "12 Main St".into(), line2: String::new(), city: "Springfield".into(), state: "IL".into(), postal_code: "62701".into() }
+    AddressInput {
+        line1: "12 Main St".into(),
+        line2: String::new(),
+        city: "Springfield".into(),
+        state: "IL".into(),
+        postal_code: "62701".into(),
+    }
 }
 
 /// Sets up codes, fees, the practice's billing details and a patient insured as subscriber with
@@ -42,8 +48,10 @@ pub fn address() -> AddressInput {
 pub async fn billing_setup(env: &TestEnv) -> Billing {
     let staff = env.practice().await;
     let mut conn = env.store.pool().acquire().await.unwrap();
-    let rows: Vec<NewDiagnosis> =
-        DIAGNOSES.iter().map(|(code, billable, d)| NewDiagnosis { code, billable: *billable, description: d, search_text: search_text(d) }).collect();
+    let rows: Vec<NewDiagnosis> = DIAGNOSES
+        .iter()
+        .map(|(code, billable, d)| NewDiagnosis { code, billable: *billable, description: d, search_text: search_text(d) })
+        .collect();
     insert_diagnoses(&mut conn, "icd10cm", "2026", "2025-10-01", &rows).await.unwrap();
     drop(conn);
     let import = ProcedureImport {
@@ -52,10 +60,17 @@ pub async fn billing_setup(env: &TestEnv) -> Billing {
         effective_from: String::new(),
     };
     env.app.import_procedure_codes(&staff.admin, &import).await.unwrap();
-    let hcpcs = ProcedureImport { code_set: "hcpcs".into(), text: "J1030,Methylprednisolone 40 mg\n".into(), effective_from: String::new() };
+    let hcpcs =
+        ProcedureImport { code_set: "hcpcs".into(), text: "J1030,Methylprednisolone 40 mg\n".into(), effective_from: String::new() };
     env.app.import_procedure_codes(&staff.admin, &hcpcs).await.unwrap();
     for (code, amount) in [("99213", "150.00"), ("99214", "200.00"), ("93000", "60.00"), ("36415", "12.00")] {
-        env.app.set_standard_fee(&staff.admin, &FeeInput { code: code.into(), modifier: String::new(), amount: amount.into(), amount_cents: None }).await.unwrap();
+        env.app
+            .set_standard_fee(
+                &staff.admin,
+                &FeeInput { code: code.into(), modifier: String::new(), amount: amount.into(), amount_cents: None },
+            )
+            .await
+            .unwrap();
     }
     env.app
         .set_billing_settings(
@@ -117,7 +132,8 @@ async fn journal_rows(env: &TestEnv, key: &str) -> Vec<(String, i64, i64, Option
 
 async fn count(env: &TestEnv, table: &str) -> i64 {
     assert!(["claim", "encounter", "journal_entry", "claim_status_event"].contains(&table));
-    let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"))).fetch_one(env.store.pool()).await.unwrap();
+    let (n,): (i64,) =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"))).fetch_one(env.store.pool()).await.unwrap();
     n
 }
 
@@ -259,5 +275,37 @@ both_backends! {
         assert_eq!((still.status.as_str(), still.claim_id.as_deref(), still.journal_entry_id.as_deref()), ("open", None, None));
         let (claim_counter,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM counter WHERE name = 'claim'").fetch_one(env.store.pool()).await.unwrap();
         assert_eq!(claim_counter, 0, "the claim number taken inside the failed transaction is rolled back too");
+    }
+}
+
+both_backends! {
+    async fn an_encounter_opens_from_a_checked_in_appointment_once(env: TestEnv) {
+        let b = billing_setup(&env).await;
+        let booking = medoffice_app::scheduling::NewAppointment {
+            patient_id: b.patient_id.clone(),
+            provider_id: b.provider_id.clone(),
+            start: "2026-06-15T14:00".into(),
+            ..Default::default()
+        };
+        let appointment = env.app.book_appointment(&b.staff.front_desk, &booking).await.unwrap().id;
+        let prefilled = env.app.encounter_input_for_appointment(&b.staff.provider, &appointment).await.unwrap();
+        assert_eq!((prefilled.patient_id.as_str(), prefilled.rendering_provider_id.as_str(), prefilled.service_date.as_str()), (b.patient_id.as_str(), b.provider_id.as_str(), "2026-06-15"));
+        let mut input = EncounterInput { diagnoses: vec!["I10".into()], lines: vec![line("99214", "", "")], ..prefilled.clone() };
+        // Not checked in yet.
+        assert_eq!(invalid_fields(env.app.open_encounter(&b.staff.provider, &input).await), ["appointment_id"]);
+        let check_in = medoffice_app::front_desk::CheckInInput { demographics_confirmed: true, insurance_confirmed: true, ..Default::default() };
+        env.app.check_in(&b.staff.front_desk, &appointment, &check_in).await.unwrap();
+        let e = env.app.open_encounter(&b.staff.provider, &input).await.unwrap();
+        assert_eq!((e.appointment_id.as_deref(), e.service_date.as_str(), e.total_cents), (Some(appointment.as_str()), "2026-06-15", 20000));
+        assert_eq!(env.app.encounter_of_appointment(&b.staff.biller, &appointment).await.unwrap(), Some(e.id.clone()));
+        // One encounter per appointment.
+        input.diagnoses = vec!["E11.9".into()];
+        assert_eq!(invalid_fields(env.app.open_encounter(&b.staff.provider, &input).await), ["appointment_id"]);
+        // Another patient's appointment is refused.
+        let mut other = patient("Roe", "Rita", "1975-01-01");
+        other.address = address();
+        let other = env.app.register_patient(&b.staff.front_desk, &other, true).await.unwrap();
+        let wrong = EncounterInput { patient_id: other.id, ..input };
+        assert!(invalid_fields(env.app.open_encounter(&b.staff.provider, &wrong).await).contains(&"appointment_id".to_string()));
     }
 }

@@ -2,6 +2,8 @@
 //! generated from these handlers and types.
 
 mod appointments;
+mod bank;
+mod claims;
 mod code_sets;
 mod bill_payments;
 mod front_desk;
@@ -78,6 +80,21 @@ pub fn routes() -> Router<AppState> {
         .route("/vendors/{id}", get(payables::vendor).put(payables::replace_vendor).patch(payables::patch_vendor))
         .route("/bills", get(payables::bills).post(payables::enter_bill))
         .route("/bills/{id}", get(payables::bill))
+        .route("/encounters", post(claims::open_encounter))
+        .route("/encounters/{id}", get(claims::encounter))
+        .route("/encounters/{id}/charges", post(claims::post_charges))
+        .route("/claims", get(claims::worklist))
+        .route("/claims/export", post(claims::export))
+        .route("/claims/{id}", get(claims::claim))
+        .route("/claims/{id}/status", post(claims::change_status))
+        .route("/bank/statements", post(bank::import).get(bank::list))
+        .route("/bank/statements/{id}", get(bank::get_one))
+        .route("/bank/statements/{id}/clear", post(bank::clear))
+        .route("/bank/statements/{id}/reconcile", post(bank::reconcile))
+        .route("/bank/lines/{id}/match", post(bank::match_line))
+        .route("/bank/lines/{id}/unmatch", post(bank::unmatch))
+        .route("/bank/lines/{id}/ignore", post(bank::ignore))
+        .route("/bank/lines/{id}/post", post(bank::post_line))
         .route("/messages", any(not_built))
         .route("/messages/{*rest}", any(not_built))
         .route("/documents/{*rest}", any(not_built))
@@ -104,6 +121,9 @@ pub fn routes() -> Router<AppState> {
         bill_payments::pay, bill_payments::list, bill_payments::get_one, bill_payments::void, bill_payments::aging, bill_payments::vendors_1099,
         payables::vendors, payables::add_vendor, payables::vendor, payables::replace_vendor, payables::patch_vendor,
         payables::bills, payables::enter_bill, payables::bill,
+        bank::import, bank::list, bank::get_one, bank::clear, bank::reconcile,
+        bank::match_line, bank::unmatch, bank::ignore, bank::post_line,
+        claims::open_encounter, claims::encounter, claims::post_charges, claims::worklist, claims::claim, claims::change_status, claims::export,
     ),
     components(schemas(Problem, FieldProblem)),
     modifiers(&BearerAuth),

@@ -15,8 +15,8 @@ use axum::routing::{get, post};
 use chrono::NaiveDate;
 use medoffice_app::AppError;
 use medoffice_app::bank_reconciliation::{
-    BankLineView, CashAccountView, ImportStatementInput, LedgerLineView, PostBankLineInput, ReconcileInput, ReconciliationView,
-    StatementSummaryView, StatementView,
+    BankLineView, CashAccountView, ImportStatementInput, LedgerLineView, MarkClearedInput, PostBankLineInput, ReconcileInput,
+    ReconciliationView, StatementSummaryView, StatementView, parse_ledger_key,
 };
 use medoffice_domain::ValidationErrors;
 use medoffice_domain::ledger::accounts;
@@ -31,6 +31,8 @@ pub fn routes() -> Router<AppState> {
         .route("/books/bank/{statement}", get(statement))
         .route("/books/bank/{statement}/auto-match", post(auto_match))
         .route("/books/bank/{statement}/reconcile", post(reconcile))
+        .route("/books/bank/{statement}/clear", post(clear))
+        .route("/books/bank/{statement}/unclear", post(unclear))
         .route("/books/bank/{statement}/lines/{line}/{action}", post(line_action))
 }
 
@@ -207,8 +209,12 @@ struct LineRow {
     money_in: bool,
     status: String,
     matched: Option<LedgerRow>,
+    /// The rest of a deposit batch matched with the line.
+    batch: Vec<LedgerRow>,
     reconciled: bool,
     suggestions: Vec<LedgerRow>,
+    /// The picker's ledger lines, when this line's picker is open.
+    picker: Option<Vec<LedgerRow>>,
 }
 
 fn line_row(l: BankLineView) -> LineRow {
@@ -222,8 +228,10 @@ fn line_row(l: BankLineView) -> LineRow {
         money_in: l.amount_cents > 0,
         status: l.status,
         matched: l.matched.as_ref().map(ledger_row),
+        batch: l.batch.iter().map(ledger_row).collect(),
         reconciled: l.reconciled,
         suggestions: l.suggestions.iter().map(ledger_row).collect(),
+        picker: None,
     }
 }
 
@@ -242,6 +250,8 @@ struct Figures {
     deposits_total: String,
     payments_total: String,
     reconciled: Option<String>,
+    /// Lines cleared without a bank line, not reconciled yet: (kind, line).
+    cleared: Vec<(String, LedgerRow)>,
 }
 
 fn figures(r: &ReconciliationView) -> Figures {
@@ -261,6 +271,7 @@ fn figures(r: &ReconciliationView) -> Figures {
         deposits_total: money(r.outstanding_deposits_cents),
         payments_total: money(r.outstanding_payments_cents),
         reconciled: r.reconciled.as_ref().map(|(_, at)| at.chars().take(10).collect()),
+        cleared: r.cleared_items.iter().map(|c| (c.kind.clone(), ledger_row(&c.line))).collect(),
     }
 }
 
@@ -280,6 +291,10 @@ struct StatementPage {
     form: FormState,
     error: Option<String>,
     can_post: bool,
+    /// The statement's first day: outstanding lines before it may be marked cleared.
+    start: String,
+    /// The picker's search, as typed.
+    q: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -296,15 +311,35 @@ pub struct StatementQuery {
     end_date: String,
     #[serde(default)]
     ending_balance: String,
+    /// The bank line whose picker is open.
+    #[serde(default)]
+    pick: String,
+    /// The picker's search.
+    #[serde(default)]
+    q: String,
 }
 
 async fn statement_page(
     state: &AppState,
     session: &PageSession,
     id: &str,
+    form: FormState,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Response {
+    statement_page_picking(state, session, id, form, notice, error, "", "").await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn statement_page_picking(
+    state: &AppState,
+    session: &PageSession,
+    id: &str,
     mut form: FormState,
     notice: Option<String>,
     error: Option<String>,
+    pick: &str,
+    q: &str,
 ) -> Response {
     let statement = match state.app.bank_statement(&session.actor, id).await {
         Ok(s) => s,
@@ -337,8 +372,15 @@ async fn statement_page(
         (Some(a), Some(b)) => format!("{a} – {b}"),
         _ => String::new(),
     };
-    let lines: Vec<LineRow> = statement.lines.clone().into_iter().map(line_row).collect();
+    let mut lines: Vec<LineRow> = statement.lines.clone().into_iter().map(line_row).collect();
+    if let Some(line) = lines.iter_mut().find(|l| l.id == pick && l.status == "unmatched") {
+        match state.app.bank_line_candidates(&session.actor, &line.id, q).await {
+            Ok(found) => line.picker = Some(found.iter().map(ledger_row).collect()),
+            Err(e) => return error_page(e),
+        }
+    }
     let unmatched = lines.iter().filter(|l| l.status == "unmatched").count();
+    let start = statement.period_start.clone().or_else(|| statement.lines.iter().map(|l| l.date.clone()).min()).unwrap_or_default();
     render(&StatementPage {
         layout: Layout::new(session, "/books").with_notice(notice),
         title: "Bank statement",
@@ -352,6 +394,8 @@ async fn statement_page(
         form,
         error,
         can_post: session.actor.role.may(Action::PostJournal),
+        start,
+        q: q.to_string(),
     })
 }
 
@@ -372,6 +416,8 @@ pub async fn statement(
         "posted" => Some("The entry is posted and the line matched with it.".to_string()),
         "auto" => Some(format!("{} more lines matched.", q.m)),
         "reconciled" => Some("The account is reconciled: the cleared lines are marked.".to_string()),
+        "cleared" => Some(format!("{} ledger lines marked cleared.", q.n)),
+        "uncleared" => Some("The ledger line is outstanding again.".to_string()),
         _ => None,
     };
     let mut form = FormState::default();
@@ -381,7 +427,7 @@ pub async fn statement(
     if !q.ending_balance.is_empty() {
         form.values.insert("ending_balance".into(), q.ending_balance);
     }
-    statement_page(&state, &session, &id, form, notice, None).await
+    statement_page_picking(&state, &session, &id, form, notice, None, &q.pick, &q.q).await
 }
 
 /// The message of a refused change, shown above the lines.
@@ -399,6 +445,8 @@ pub async fn line_action(
     Path((statement_id, line_id, action)): Path<(String, String, String)>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
+    // A deposit batch sends several `ledger_line` values.
+    let chosen: Vec<Option<(String, i64)>> = fields.iter().filter(|(k, _)| k == "ledger_line").map(|(_, v)| parse_ledger_key(v)).collect();
     let form = match checked_form(&session, fields) {
         Ok(form) => form,
         Err(refused) => return refused,
@@ -406,13 +454,10 @@ pub async fn line_action(
     let statement_id = safe_id(&statement_id);
     let actor = &session.actor;
     let result = match action.as_str() {
-        "match" => {
-            let (entry, number) = form.v("ledger_line").rsplit_once(':').unwrap_or(("", ""));
-            match number.parse::<i64>() {
-                Ok(n) => state.app.match_bank_line(actor, &line_id, entry, n).await.map(|_| "matched"),
-                Err(_) => Err(AppError::Validation(ValidationErrors::single("ledger_line", "choose the ledger line to match"))),
-            }
-        }
+        "match" => match chosen.into_iter().collect::<Option<Vec<_>>>() {
+            Some(lines) if !lines.is_empty() => state.app.match_bank_line_to(actor, &line_id, &lines).await.map(|_| "matched"),
+            _ => Err(AppError::Validation(ValidationErrors::single("ledger_line", "choose the ledger lines to match"))),
+        },
         "unmatch" => state.app.unmatch_bank_line(actor, &line_id).await.map(|_| "unmatched"),
         "ignore" => state.app.ignore_bank_line(actor, &line_id).await.map(|_| "ignored"),
         "post" => {
@@ -476,5 +521,53 @@ pub async fn reconcile(
         }
         Err(AppError::Conflict(message)) => statement_page(&state, &session, &statement_id, form, None, Some(message)).await,
         Err(e) => error_page(e),
+    }
+}
+
+/// "Mark cleared" of one outstanding ledger line (`ledger_line`) or of every one dated before
+/// `before`: the starting point of a first reconciliation.
+pub async fn clear(
+    State(state): State<AppState>,
+    session: PageSession,
+    Path(statement_id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let form = match checked_form(&session, fields) {
+        Ok(form) => form,
+        Err(refused) => return refused,
+    };
+    let statement_id = safe_id(&statement_id);
+    let input = MarkClearedInput { statement_id: statement_id.clone(), ledger_line: form.take("ledger_line"), before: form.take("before") };
+    match state.app.mark_bank_lines_cleared(&session.actor, &input).await {
+        Ok(n) => Redirect::to(&format!("/books/bank/{statement_id}?done=cleared&n={n}")).into_response(),
+        Err(e) => match refusal(&e) {
+            Some(message) => statement_page(&state, &session, &statement_id, FormState::default(), None, Some(message)).await,
+            None => error_page(e),
+        },
+    }
+}
+
+/// Undoes "mark cleared" of a ledger line (a reversal pair: both lines) until reconciled.
+pub async fn unclear(
+    State(state): State<AppState>,
+    session: PageSession,
+    Path(statement_id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let form = match checked_form(&session, fields) {
+        Ok(form) => form,
+        Err(refused) => return refused,
+    };
+    let statement_id = safe_id(&statement_id);
+    let result = match parse_ledger_key(form.v("ledger_line")) {
+        Some((entry, number)) => state.app.unclear_bank_ledger_line(&session.actor, &entry, number).await,
+        None => Err(AppError::Validation(ValidationErrors::single("ledger_line", "choose the ledger line"))),
+    };
+    match result {
+        Ok(()) => Redirect::to(&format!("/books/bank/{statement_id}?done=uncleared")).into_response(),
+        Err(e) => match refusal(&e) {
+            Some(message) => statement_page(&state, &session, &statement_id, FormState::default(), None, Some(message)).await,
+            None => error_page(e),
+        },
     }
 }

@@ -29,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/billing/claims/{id}/status", post(change_status))
         .route("/billing/claims/{id}/scrub", post(scrub))
         .route("/billing/batches/{id}/file", get(batch_file))
+        .route("/billing/settings", get(settings_page).post(save_settings))
 }
 
 /// Billing's front page: the worklists for billing, the encounters for a provider.
@@ -87,7 +88,8 @@ struct WorklistPage {
 
 pub async fn worklist(State(state): State<AppState>, session: PageSession, Query(q): Query<WorklistQuery>) -> Response {
     let actor = &session.actor;
-    let query = ClaimWorklistQuery { status: q.status.clone(), payer_id: q.payer_id, provider_id: q.provider_id, min_age_days: q.min_age_days };
+    let query =
+        ClaimWorklistQuery { status: q.status.clone(), payer_id: q.payer_id, provider_id: q.provider_id, min_age_days: q.min_age_days };
     let (list, error) = match state.app.claims_worklist(actor, &query).await {
         Ok(w) => (w, None),
         Err(AppError::Validation(e)) => {
@@ -99,17 +101,18 @@ pub async fn worklist(State(state): State<AppState>, session: PageSession, Query
         }
         Err(e) => return error_page(e),
     };
-    let (payers, providers, batches) = match (state.app.list_payers(actor).await, state.app.list_providers(actor).await, state.app.claim_batches(actor).await) {
-        (Ok(a), Ok(b), Ok(c)) => (a, b, c),
-        (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => return error_page(e),
-    };
+    let (payers, providers, batches) =
+        match (state.app.list_payers(actor).await, state.app.list_providers(actor).await, state.app.claim_batches(actor).await) {
+            (Ok(a), Ok(b), Ok(c)) => (a, b, c),
+            (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => return error_page(e),
+        };
     let current = ClaimStatus::parse(&q.status).ok();
     let tabs = list
         .counts
         .iter()
-        .map(|(s, n)| StatusTab { status: s.as_str(), label: s.label(), count: *n, active: Some(*s) == current })
+        .map(|c| StatusTab { status: c.status.as_str(), label: c.status.label(), count: c.count, active: Some(c.status) == current })
         .collect();
-    let ready_count = list.counts.iter().find(|(s, _)| *s == ClaimStatus::Ready).map(|(_, n)| *n).unwrap_or(0);
+    let ready_count = list.counts.iter().find(|c| c.status == ClaimStatus::Ready).map(|c| c.count).unwrap_or(0);
     render(&WorklistPage {
         layout: Layout::new(&session, NAV).with_notice(notice(&q.notice)),
         title: "Claims",
@@ -165,7 +168,12 @@ pub struct NoticeQuery {
     notice: String,
 }
 
-pub async fn claim_page(State(state): State<AppState>, session: PageSession, Path(id): Path<String>, Query(q): Query<NoticeQuery>) -> Response {
+pub async fn claim_page(
+    State(state): State<AppState>,
+    session: PageSession,
+    Path(id): Path<String>,
+    Query(q): Query<NoticeQuery>,
+) -> Response {
     claim_view(&state, &session, &id, FormState::default(), &q.notice).await
 }
 
@@ -190,7 +198,12 @@ pub async fn change_status(
     }
 }
 
-pub async fn scrub(State(state): State<AppState>, session: PageSession, Path(id): Path<String>, Form(fields): Form<Vec<(String, String)>>) -> Response {
+pub async fn scrub(
+    State(state): State<AppState>,
+    session: PageSession,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
     if let Err(r) = checked_form(&session, fields) {
         return r;
     }
@@ -213,6 +226,70 @@ pub async fn batch_file(State(state): State<AppState>, session: PageSession, Pat
                 content,
             )
                 .into_response()
+        }
+        Err(e) => error_page(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "billing_settings.html")]
+struct SettingsPage {
+    layout: Layout,
+    title: &'static str,
+    form: FormState,
+    usage_options: Vec<(String, String)>,
+}
+
+fn settings_view(session: &PageSession, form: FormState, notice_text: Option<String>) -> Response {
+    render(&SettingsPage {
+        layout: Layout::new(session, NAV).with_notice(notice_text),
+        title: "Billing settings",
+        form,
+        usage_options: vec![("test".into(), "Test (ISA15 T)".into()), ("production".into(), "Production (ISA15 P)".into())],
+    })
+}
+
+/// The practice's billing details (billing NPI, tax id, ZIP+4, submitter id, test/production).
+pub async fn settings_page(State(state): State<AppState>, session: PageSession, Query(q): Query<NoticeQuery>) -> Response {
+    if !session.actor.role.may(Action::ManagePracticeLists) {
+        return error_page(AppError::Forbidden);
+    }
+    match state.app.billing_settings(&session.actor).await {
+        Ok(s) => {
+            let values = serde_json::to_value(&s)
+                .ok()
+                .and_then(|v| v.as_object().cloned())
+                .map(|o| o.into_iter().map(|(k, v)| (k, v.as_str().unwrap_or("").to_string())).collect())
+                .unwrap_or_default();
+            let text = (q.notice == "saved").then(|| "Billing settings saved.".to_string());
+            settings_view(&session, FormState::new(values), text)
+        }
+        Err(e) => error_page(e),
+    }
+}
+
+pub async fn save_settings(State(state): State<AppState>, session: PageSession, Form(fields): Form<Vec<(String, String)>>) -> Response {
+    let mut form = match checked_form(&session, fields) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let input = medoffice_app::claims::BillingSettingsInput {
+        billing_npi: form.take("billing_npi"),
+        tax_id: form.take("tax_id"),
+        taxonomy_code: form.take("taxonomy_code"),
+        address_line1: form.take("address_line1"),
+        city: form.take("city"),
+        state: form.take("state"),
+        postal_code: form.take("postal_code"),
+        phone: form.take("phone"),
+        submitter_id: form.take("submitter_id"),
+        claims_usage: form.take("claims_usage"),
+    };
+    match state.app.set_billing_settings(&session.actor, &input).await {
+        Ok(_) => Redirect::to("/billing/settings?notice=saved").into_response(),
+        Err(AppError::Validation(errors)) => {
+            form.errors = errors;
+            settings_view(&session, form, None)
         }
         Err(e) => error_page(e),
     }

@@ -149,7 +149,13 @@ fn form_lines(form: &FormState) -> Vec<FormLine> {
         .collect()
 }
 
-async fn superbill(state: &AppState, session: &PageSession, form: FormState, encounter: Option<EncounterView>, notice: Option<String>) -> Response {
+async fn superbill(
+    state: &AppState,
+    session: &PageSession,
+    form: FormState,
+    encounter: Option<EncounterView>,
+    notice: Option<String>,
+) -> Response {
     let actor = &session.actor;
     let providers = match state.app.list_providers(actor).await {
         Ok(p) => p,

@@ -109,7 +109,7 @@ async fn endpoints_not_built_yet_answer_501_and_unknown_ones_404_as_problems() {
     }
     for (method, path) in [
         (Method::GET, "/api/v1/nothing-here"),
-        (Method::POST, "/api/v1/claims"),
+        (Method::POST, "/api/v1/remittances"),
         (Method::GET, "/api/v1/patients/some-id/nothing"),
         (Method::GET, "/api/v1/"),
         (Method::GET, "/api/v2/patients"),

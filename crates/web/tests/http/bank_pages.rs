@@ -135,3 +135,88 @@ async fn an_uploaded_statement_is_matched_posted_and_reconciled() {
     assert_eq!(server.get(&desk, "/books/bank").await.status, StatusCode::FORBIDDEN);
     assert_eq!(server.get(&desk, &statement).await.status, StatusCode::FORBIDDEN);
 }
+
+/// Uploads a CSV file and answers the statement's path.
+async fn upload_csv(server: &Server, browser: &Browser, account_id: &str, csv: &str) -> String {
+    let imported = upload(server, browser, account_id, "june.csv", csv.as_bytes()).await;
+    assert_eq!(imported.status, StatusCode::SEE_OTHER, "{}", imported.text());
+    imported.location().split('?').next().expect("path").to_string()
+}
+
+#[tokio::test]
+async fn the_history_before_a_first_statement_is_marked_cleared_and_a_reversal_pair_shown_cleared() {
+    let server = spawn().await;
+    let browser = server.login("bookkeeper").await;
+    let bk = actor(&server, "bookkeeper").await;
+    let cash = server.app.cash_accounts(&bk).await.expect("accounts").into_iter().find(|a| a.number == "1000").expect("cash").id;
+    let opening = post(&server, &bk, "2026-05-01", "Opening balance", "1000", "3000", 100_000).await;
+    let check = post(&server, &bk, "2026-05-20", "Rent, check 1030", "6100", "1000", 20_000).await;
+    let wrong = post(&server, &bk, "2026-06-03", "Supplies (wrong)", "6200", "1000", 9_000).await;
+    let reversal = server
+        .app
+        .reverse_entry(&bk, &wrong, &medoffice_app::ledger::ReverseInput { date: "2026-06-04".into(), memo: String::new() })
+        .await
+        .expect("reversal")
+        .id;
+    post(&server, &bk, "2026-06-10", "Co-pays deposited", "1000", "1110", 30_000).await;
+    let statement = upload_csv(&server, &browser, &cash, "Date,Description,Amount\n06/10/2026,DEPOSIT,300.00\n").await;
+    let page = format!("{statement}?end_date=2026-06-30&ending_balance=1100.00");
+    let html = server.get(&browser, &page).await.text();
+    assert_eq!(attributes(&html, "data-difference"), ["$800.00"]);
+    assert_eq!(attributes(&html, "data-clear"), [format!("{opening}:1"), format!("{check}:2")], "lines before the statement only");
+    assert_eq!(attributes(&html, "data-cleared"), ["reversal", "reversal"], "{html}");
+    assert!(html.contains(&format!("/books/journal/{reversal}")) && html.contains("Undo the pair"), "{html}");
+
+    // One line, undone, then all before the statement's first day.
+    let one = server.post_form(&browser, &format!("{statement}/clear"), &[("ledger_line", &format!("{check}:2"))]).await;
+    assert_eq!(one.location(), format!("{statement}?done=cleared&n=1"));
+    let undo = server.post_form(&browser, &format!("{statement}/unclear"), &[("ledger_line", &format!("{check}:2"))]).await;
+    assert_eq!(undo.status, StatusCode::SEE_OTHER, "{}", undo.text());
+    let late = server.post_form(&browser, &format!("{statement}/clear"), &[("before", "2026-07-01")]).await;
+    assert_eq!(late.status, StatusCode::OK);
+    assert!(late.text().contains("statement&#x27;s first day") || late.text().contains("statement's first day"), "{}", late.text());
+    let all = server.post_form(&browser, &format!("{statement}/clear"), &[("before", "2026-06-10")]).await;
+    assert_eq!(all.location(), format!("{statement}?done=cleared&n=2"));
+    let html = server.get(&browser, &page).await.text();
+    assert_eq!(attributes(&html, "data-difference"), ["$0.00"], "{html}");
+    assert_eq!(attributes(&html, "data-cleared"), ["history", "history", "reversal", "reversal"]);
+    let done =
+        server.post_form(&browser, &format!("{statement}/reconcile"), &[("end_date", "2026-06-30"), ("ending_balance", "1100.00")]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text());
+    let html = server.get(&browser, done.location()).await.text();
+    assert!(attributes(&html, "data-cleared").is_empty() && attributes(&html, "data-reconciled").len() == 1, "{html}");
+}
+
+#[tokio::test]
+async fn a_deposit_is_matched_from_the_picker_with_two_co_pays() {
+    let server = spawn().await;
+    let browser = server.login("bookkeeper").await;
+    let bk = actor(&server, "bookkeeper").await;
+    let cash = server.app.cash_accounts(&bk).await.expect("accounts").into_iter().find(|a| a.number == "1000").expect("cash").id;
+    let smith = post(&server, &bk, "2026-06-08", "Co-pay Smith", "1000", "1110", 2_500).await;
+    let jones = post(&server, &bk, "2026-06-09", "Co-pay Jones", "1000", "1110", 4_000).await;
+    let statement = upload_csv(&server, &browser, &cash, "Date,Description,Amount\n06/10/2026,DEPOSIT,65.00\n").await;
+    let html = server.get(&browser, &statement).await.text();
+    let line = attributes(&html, "data-line").remove(0);
+    assert!(html.contains(&format!("?pick={line}")), "{html}");
+    let picker = server.get(&browser, &format!("{statement}?pick={line}")).await.text();
+    assert_eq!(attributes(&picker, "data-pick"), [format!("{smith}:1"), format!("{jones}:1")]);
+    let searched = server.get(&browser, &format!("{statement}?pick={line}&q=jones")).await.text();
+    assert_eq!(attributes(&searched, "data-pick"), [format!("{jones}:1")]);
+
+    let short = server.post_form(&browser, &format!("{statement}/lines/{line}/match"), &[("ledger_line", &format!("{smith}:1"))]).await;
+    assert_eq!(short.status, StatusCode::OK);
+    assert!(short.text().contains("the amounts differ"), "{}", short.text());
+    let matched = server
+        .post_form(
+            &browser,
+            &format!("{statement}/lines/{line}/match"),
+            &[("ledger_line", &format!("{smith}:1")), ("ledger_line", &format!("{jones}:1"))],
+        )
+        .await;
+    assert_eq!(matched.location(), format!("{statement}?done=matched"));
+    let html = server.get(&browser, &format!("{statement}?ending_balance=65.00&end_date=2026-06-30")).await.text();
+    assert_eq!(attributes(&html, "data-status"), ["matched"]);
+    assert_eq!(attributes(&html, "data-match"), [format!("{smith}:1"), format!("{jones}:1")]);
+    assert_eq!(attributes(&html, "data-difference"), ["$0.00"]);
+}

@@ -10,8 +10,13 @@ use medoffice_store::code_sets::{NewDiagnosis, insert_diagnoses};
 /// A few ICD-10-CM codes (loading the whole set is the code-set pages' test).
 async fn some_diagnoses(server: &Server) {
     let mut conn = server.app.store.pool().acquire().await.unwrap();
-    let rows = [("J06.9", true, "Acute upper respiratory infection, unspecified"), ("R05.9", true, "Cough, unspecified"), ("J02", false, "Acute pharyngitis")];
-    let rows: Vec<NewDiagnosis> = rows.iter().map(|(code, b, d)| NewDiagnosis { code, billable: *b, description: d, search_text: search_text(d) }).collect();
+    let rows = [
+        ("J06.9", true, "Acute upper respiratory infection, unspecified"),
+        ("R05.9", true, "Cough, unspecified"),
+        ("J02", false, "Acute pharyngitis"),
+    ];
+    let rows: Vec<NewDiagnosis> =
+        rows.iter().map(|(code, b, d)| NewDiagnosis { code, billable: *b, description: d, search_text: search_text(d) }).collect();
     insert_diagnoses(&mut conn, "icd10cm", "2026", "2025-10-01", &rows).await.unwrap();
 }
 
@@ -24,7 +29,8 @@ async fn insured_patient_and_provider(server: &Server) -> (String, String, Strin
     .fetch_one(server.app.store.pool())
     .await
     .unwrap();
-    let (provider_id,): (String,) = sqlx::query_as("SELECT id FROM provider ORDER BY id LIMIT 1").fetch_one(server.app.store.pool()).await.unwrap();
+    let (provider_id,): (String,) =
+        sqlx::query_as("SELECT id FROM provider ORDER BY id LIMIT 1").fetch_one(server.app.store.pool()).await.unwrap();
     (patient_id, family, provider_id)
 }
 
@@ -118,4 +124,32 @@ async fn a_visit_is_coded_on_the_superbill_posted_and_found_in_the_claims_workli
     assert!(html.contains("No claim here."), "a claim of today is not 30 days old: {html}");
     let html = server.get(&biller, "/billing/claims?status=nonsense").await.text();
     assert!(html.contains("is not a claim status"), "{html}");
+
+    // The office manager fills the billing details (errors by their fields); the claim, checked
+    // again, no longer lacks them.
+    let admin = server.login("admin").await;
+    assert_eq!(server.get(&biller, "/billing/settings").await.status, StatusCode::FORBIDDEN);
+    let mut settings = vec![
+        ("billing_npi", "1234567893"),
+        ("tax_id", "12-345"),
+        ("taxonomy_code", "207Q00000X"),
+        ("address_line1", "100 Clinic Way"),
+        ("city", "Springfield"),
+        ("state", "IL"),
+        ("postal_code", "62701-1234"),
+        ("phone", "(217) 555-0100"),
+        ("submitter_id", "SUB123"),
+        ("claims_usage", "test"),
+    ];
+    let reply = server.post_form(&admin, "/billing/settings", &settings).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply.text().contains("enter the nine-digit tax id"), "{}", reply.text());
+    settings[1] = ("tax_id", "12-3456789");
+    let reply = server.post_form(&admin, "/billing/settings", &settings).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+    assert!(server.get(&admin, "/billing/settings?notice=saved").await.text().contains("value=\"123456789\""));
+    let reply = server.post_form(&biller, &format!("{claim_path}/scrub"), &[]).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    let html = server.get(&biller, &claim_path).await.text();
+    assert!(!html.contains("tax id (nine digits) is not set"), "{html}");
 }

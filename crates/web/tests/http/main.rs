@@ -5,6 +5,7 @@
 
 mod api_appointments;
 mod api_auth;
+mod api_bank;
 mod api_bad_input;
 mod api_docs;
 mod api_payables;
