@@ -382,8 +382,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     let ext = out.extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_default();
                     out.with_file_name(format!("{stem}-{}{ext}", i + 1))
                 };
-                std::fs::write(&path, content)
-                    .map_err(|e| Failure { code: 1, message: format!("batch {} is stored but cannot be written to {}: {e}", batch.batch_number, path.display()) })?;
+                std::fs::write(&path, content).map_err(|e| Failure {
+                    code: 1,
+                    message: format!("batch {} is stored but cannot be written to {}: {e}", batch.batch_number, path.display()),
+                })?;
                 files.push(path.display().to_string());
             }
             let claims: i64 = result.batches.iter().map(|b| b.claim_count).sum();
@@ -399,7 +401,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             );
             Ok(())
         }
-        Command::Claims { command: ClaimsCommand::Other(rest) } => not_built(&format!("claims {}", rest.first().map(String::as_str).unwrap_or(""))),
+        Command::Claims { command: ClaimsCommand::Other(rest) } => {
+            not_built(&format!("claims {}", rest.first().map(String::as_str).unwrap_or("")))
+        }
         Command::Remit { .. } => not_built("remit"),
         Command::Codes { command: CodesCommand::Import { code_set, effective_from, file } } => {
             let bytes = std::fs::read(&file).map_err(|e| bad_input(format!("cannot read {}: {e}", file.display())))?;

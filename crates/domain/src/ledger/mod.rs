@@ -7,12 +7,12 @@
 //! cents ([`Money`]); a line is a debit or a credit, never both, never zero. Posted entries are
 //! never changed: a correction is a reversal, an entry with every line's side swapped.
 
-pub mod bill_payments;
 pub mod bank;
+pub mod bill_payments;
 pub mod cash_basis;
-pub mod recurring;
 mod chart;
 pub mod export;
+pub mod recurring;
 pub mod terms;
 
 pub use chart::{DEFAULT_CHART, DefaultAccount, accounts};

@@ -3,9 +3,9 @@
 
 mod appointments;
 mod bank;
+mod bill_payments;
 mod claims;
 mod code_sets;
-mod bill_payments;
 mod front_desk;
 mod ledger;
 mod patients;

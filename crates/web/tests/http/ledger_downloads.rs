@@ -82,7 +82,10 @@ async fn each_report_downloads_as_csv_and_pdf_with_the_screen_totals_and_is_audi
     // The trial balance: the CSV's totals are the page's.
     let page = server.get(&bk, "/books/trial-balance?as_of=2026-03-31").await.text();
     assert!(page.contains("data-total=\"debit\">$11,850.50<") && page.contains("data-total=\"credit\">$11,850.50<"), "{page}");
-    assert!(page.contains("href=\"/books/download/trial-balance.csv?as_of=2026-03-31&amp;basis=accrual\"") && page.contains("Download PDF"), "{page}");
+    assert!(
+        page.contains("href=\"/books/download/trial-balance.csv?as_of=2026-03-31&amp;basis=accrual\"") && page.contains("Download PDF"),
+        "{page}"
+    );
     let tb = rows(&server.get(&bk, "/books/download/trial-balance.csv?as_of=2026-03-31").await.text());
     assert_eq!(tb[0], ["Number", "Account", "Debit", "Credit"]);
     assert_eq!(tb.last().unwrap(), &["", "Totals", "11850.50", "11850.50"]);

@@ -5,15 +5,15 @@
 
 mod api_appointments;
 mod api_auth;
-mod api_bank;
 mod api_bad_input;
+mod api_bank;
 mod api_docs;
-mod api_payables;
 mod api_patients;
-mod bill_payment_pages;
-mod billing_pages;
+mod api_payables;
 mod appointment_pages;
 mod bank_pages;
+mod bill_payment_pages;
+mod billing_pages;
 mod calendar_feeds;
 mod cash_basis_pages;
 mod code_set_pages;
