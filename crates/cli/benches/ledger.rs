@@ -34,10 +34,14 @@
 //! are reported, never asserted.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use chrono::{DateTime, Datelike, Days, NaiveDate, TimeZone, Utc};
+mod common;
+
+use common::{FixedClock, Rng, arg, ensure_postgres_database, flag, ms, num, percentile};
+
+use chrono::{Datelike, Days, NaiveDate, TimeZone, Utc};
 use medoffice_app::ledger::{NewEntry, NewLine};
 use medoffice_app::ledger_reports::ExportFormat;
-use medoffice_app::{Actor, App, Clock, Config};
+use medoffice_app::{Actor, App, Config};
 use medoffice_domain::ledger::AccountType;
 use medoffice_domain::ledger::accounts;
 use medoffice_domain::ledger::export::{ExportAccount, account_paths};
@@ -46,7 +50,6 @@ use medoffice_store::blobs::FileBlobStore;
 use medoffice_store::ledger::{self as store, EntryRow, LineRow, Party};
 use medoffice_store::payables::{self, BillLineRow, BillRow, VendorRow};
 use medoffice_store::{Store, new_id, timestamp};
-use sqlx::Connection;
 use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 use std::process::Command;
@@ -59,80 +62,8 @@ const GENERATOR: &str = "bench-generator";
 const BATCH: usize = 10_000;
 const VENDORS: usize = 40;
 
-struct FixedClock(DateTime<Utc>);
-
-impl Clock for FixedClock {
-    fn now(&self) -> DateTime<Utc> {
-        self.0
-    }
-}
-
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
-}
-
-fn num(name: &str, default: usize) -> usize {
-    arg(name).and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn flag(name: &str) -> bool {
-    std::env::args().any(|a| a == name)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index.min(sorted.len() - 1)]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2}", d.as_secs_f64() * 1000.0)
-}
-
 fn phase(name: &str) {
     eprintln!("{} {name}", Utc::now().format("%H:%M:%S"));
-}
-
-/// SplitMix64: a small deterministic generator, so the books are the same on every machine.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    /// Cents between `low` and `high` dollars.
-    fn dollars(&mut self, low: i64, high: i64) -> i64 {
-        low * 100 + self.below(((high - low) * 100) as u64 + 1) as i64
-    }
-}
-
-/// The PostgreSQL database named in `url`, created when missing (trust auth, as in the tests).
-async fn ensure_postgres_database(url: &str) {
-    let (base, query) = url.split_once('?').map(|(b, q)| (b, Some(q))).unwrap_or((url, None));
-    let slash = base.rfind('/').expect("a database name in the URL");
-    let name = &base[slash + 1..];
-    assert!(
-        !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
-        "database name '{name}': letters, digits and _ only"
-    );
-    let admin = format!("{}/postgres{}", &base[..slash], query.map(|q| format!("?{q}")).unwrap_or_default());
-    let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect to the postgres database");
-    let exists: Option<(i32,)> =
-        sqlx::query_as("SELECT 1 FROM pg_database WHERE datname = $1").bind(name).fetch_optional(&mut conn).await.unwrap();
-    if exists.is_none() {
-        eprintln!("creating database {name}");
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\""))).execute(&mut conn).await.unwrap();
-    }
-    conn.close().await.unwrap();
 }
 
 /// A bill waiting for its payment.
@@ -214,8 +145,8 @@ impl Generator {
             posted_by: GENERATOR.into(),
             posted_at: self.now.clone(),
         };
-        let patient = self.patients[self.rng.below(self.patients.len() as u64) as usize].clone();
-        let payer = self.payers[self.rng.below(self.payers.len() as u64) as usize].clone();
+        let patient = self.patients[self.rng.below(self.patients.len())].clone();
+        let payer = self.payers[self.rng.below(self.payers.len())].clone();
         let mut lines: Vec<PlannedLine> = Vec::new();
         let (kind, memo): (&str, String) = if self.first_of_day(i) && date.day() == 1 {
             let rent = 850_000;
@@ -252,7 +183,7 @@ impl Generator {
                     ("remittance", "Insurance payment (ERA)".into())
                 }
                 45..65 => {
-                    let copay = [1_000, 2_000, 2_500, 3_000, 4_000, 5_000][self.rng.below(6) as usize];
+                    let copay = [1_000, 2_000, 2_500, 3_000, 4_000, 5_000][self.rng.below(6)];
                     lines.push((accounts::UNDEPOSITED_FUNDS, copay, 0, None, None, None));
                     lines.push((accounts::AR_PATIENTS, 0, copay, Some(patient), None, None));
                     ("copay", "Co-pay at check-in".into())
@@ -270,7 +201,7 @@ impl Generator {
                     ("deposit", "Bank deposit".into())
                 }
                 83..90 => {
-                    let vendor = self.rng.below(VENDORS as u64) as usize;
+                    let vendor = self.rng.below(VENDORS);
                     let cents = self.rng.dollars(40, 4_000);
                     let expense = EXPENSES[vendor % EXPENSES.len()];
                     lines.push((expense, cents, 0, None, None, None));

@@ -25,16 +25,19 @@
 //! reported, never asserted.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
+use common::{FixedClock, Rng, arg, ensure_postgres_database, ms, num, percentile};
+
 use chrono::{DateTime, Datelike, Days, NaiveDate, TimeZone, Utc};
 use medoffice_app::rescheduling::SlotSearch;
 use medoffice_app::scheduling::NewAppointment;
-use medoffice_app::{Actor, App, AppError, Clock, Config};
+use medoffice_app::{Actor, App, AppError, Config};
 use medoffice_domain::identifiers::npi_from_base;
 use medoffice_store::blobs::FileBlobStore;
 use medoffice_store::practice::{self, ProviderRow};
 use medoffice_store::scheduling::{self as sched, AppointmentRow, ExceptionRow, HolidayRow, TemplateEntryRow, local_text, minute_of};
 use medoffice_store::{Store, new_id, timestamp};
-use sqlx::Connection;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -52,73 +55,6 @@ const BOOKED_SHARE: f64 = 0.70;
 const OCCUPYING: &str = "('scheduled', 'confirmed', 'arrived', 'in_room', 'checked_out', 'completed')";
 
 /// Monday 2026-06-15, 07:00 in New York: before the first appointment of the day.
-struct FixedClock(DateTime<Utc>);
-
-impl Clock for FixedClock {
-    fn now(&self) -> DateTime<Utc> {
-        self.0
-    }
-}
-
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
-}
-
-fn num(name: &str, default: usize) -> usize {
-    arg(name).and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index.min(sorted.len() - 1)]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2}", d.as_secs_f64() * 1000.0)
-}
-
-/// SplitMix64: a small deterministic generator, so the calendar is the same on every machine.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
-/// The PostgreSQL database named in `url`, created when missing (trust auth, as in the tests).
-async fn ensure_postgres_database(url: &str) {
-    let (base, query) = url.split_once('?').map(|(b, q)| (b, Some(q))).unwrap_or((url, None));
-    let slash = base.rfind('/').expect("a database name in the URL");
-    let name = &base[slash + 1..];
-    assert!(
-        !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
-        "database name '{name}': letters, digits and _ only"
-    );
-    let admin = format!("{}/postgres{}", &base[..slash], query.map(|q| format!("?{q}")).unwrap_or_default());
-    let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect to the postgres database");
-    let exists: Option<(i32,)> =
-        sqlx::query_as("SELECT 1 FROM pg_database WHERE datname = $1").bind(name).fetch_optional(&mut conn).await.unwrap();
-    if exists.is_none() {
-        eprintln!("creating database {name}");
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\""))).execute(&mut conn).await.unwrap();
-    }
-    conn.close().await.unwrap();
-}
-
 /// A weekly template: (ISO weekday, start minute, end minute, `work` or `block`).
 fn template_of(pattern: usize) -> Vec<(i64, i64, i64, &'static str)> {
     let mut entries = Vec::new();
