@@ -43,6 +43,8 @@ pub struct AppointmentPage {
     pub problem: Option<String>,
     pub can_book: bool,
     pub can_take_payments: bool,
+    /// The visit can be coded on its superbill (by a role that codes, once the patient arrived).
+    pub can_code: bool,
     pub providers: Vec<ProviderView>,
     pub follow_up_slots: Vec<SlotView>,
     pub time_label: String,
@@ -79,6 +81,11 @@ impl AppointmentPage {
 
     fn status_label(&self) -> String {
         status_label(&self.d.appointment.status)
+    }
+
+    /// Whether to offer the visit's superbill: a role that codes, and the patient has arrived.
+    fn offers_superbill(&self) -> bool {
+        self.can_code && matches!(self.d.appointment.status.as_str(), "arrived" | "in_room" | "checked_out" | "completed")
     }
 
     /// `Mon Jun 29 08:20` from an RFC 3339 start.
@@ -165,6 +172,7 @@ async fn build(
         problem,
         can_book,
         can_take_payments: actor.role.may(Action::TakePayments),
+        can_code: actor.role.may(Action::CodeEncounters),
         providers,
         follow_up_slots,
         time_label,

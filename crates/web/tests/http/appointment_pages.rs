@@ -83,6 +83,12 @@ async fn check_in_with_a_copay_prints_a_receipt_and_check_out_books_the_follow_u
     assert_eq!(detail["payments"][0]["amount_cents"], 2500);
     assert!(detail["allowed_events"].as_array().expect("events").iter().any(|e| e == "check_out"));
 
+    // Checked in: the biller opens the visit's superbill from here; the front desk does not code.
+    let superbill = format!("href=\"/billing/encounters/new?appointment={id}\"");
+    assert!(!server.get(&browser, &path).await.text().contains(&superbill), "the front desk is offered the superbill");
+    let biller = server.login("biller").await;
+    assert!(server.get(&biller, &path).await.text().contains(&superbill), "the biller is not offered the superbill");
+
     // Check out with a typed follow-up four weeks on: the new appointment's page.
     let follow_day = working_day(30);
     let out = server
