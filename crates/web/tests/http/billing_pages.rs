@@ -8,7 +8,7 @@ use medoffice_domain::coding::search_text;
 use medoffice_store::code_sets::{NewDiagnosis, insert_diagnoses};
 
 /// A few ICD-10-CM codes (loading the whole set is the code-set pages' test).
-async fn some_diagnoses(server: &Server) {
+pub(crate) async fn some_diagnoses(server: &Server) {
     let mut conn = server.app.store.pool().acquire().await.unwrap();
     let rows = [
         ("J06.9", true, "Acute upper respiratory infection, unspecified"),
@@ -21,7 +21,7 @@ async fn some_diagnoses(server: &Server) {
 }
 
 /// An insured patient (a primary coverage) and a provider of the demo practice.
-async fn insured_patient_and_provider(server: &Server) -> (String, String, String) {
+pub(crate) async fn insured_patient_and_provider(server: &Server) -> (String, String, String) {
     let (patient_id, family): (String, String) = sqlx::query_as(
         "SELECT p.id, p.family_name FROM patient p JOIN coverage c ON c.practice_id = p.practice_id AND c.patient_id = p.id \
          WHERE c.priority = 1 AND c.end_date IS NULL ORDER BY p.id LIMIT 1",

@@ -7,6 +7,7 @@ mod api_appointments;
 mod api_auth;
 mod api_bad_input;
 mod api_bank;
+mod api_claims;
 mod api_docs;
 mod api_patients;
 mod api_payables;
