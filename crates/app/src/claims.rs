@@ -22,6 +22,7 @@
 //! transaction set per group). The file is stored whole in `claim_batch` and its claims become
 //! sent, in one transaction.
 
+use crate::claims_cob::{AdjudicationView, ClaimLineView, RelatedClaim, claim_extras, close_corrected};
 use crate::encounters::{coverage_active_on, modifiers_of, pointers_of};
 use crate::{Actor, App, AppError, AuditNote, Result};
 use chrono::{NaiveDate, NaiveDateTime, Timelike};
@@ -184,6 +185,17 @@ pub struct ClaimDetail {
     pub history: Vec<ClaimEventView>,
     /// The statuses it may move to now.
     pub next: Vec<ClaimStatus>,
+    /// The encounter's service lines as billed.
+    pub lines: Vec<ClaimLineView>,
+    /// The claims it corrects or follows, and those that correct or follow it.
+    pub related: Vec<RelatedClaim>,
+    /// The payer's latest adjudication of this claim (a hand-entered EOB or an 835).
+    pub adjudication: Option<AdjudicationView>,
+    /// Whether it can be replaced or voided now (the payer has it; no unsent correction).
+    pub correctable: bool,
+    /// Whether the secondary payer can be billed now (adjudicated primary claim, a secondary
+    /// coverage, no open secondary claim).
+    pub secondary_billable: bool,
 }
 
 /// A worklist's filter as typed (`/billing/claims?status=&payer=&provider=&min_age=`).
@@ -346,12 +358,12 @@ pub(crate) async fn insert_claim_for(
 }
 
 /// Everything one claim's 837P loops are made of.
-struct ClaimParts {
-    claim: ClaimRow,
-    practice: PracticeBillingRow,
-    billing: BillingProvider,
-    group: SubscriberGroup,
-    payer_code: String,
+pub(crate) struct ClaimParts {
+    pub(crate) claim: ClaimRow,
+    pub(crate) practice: PracticeBillingRow,
+    pub(crate) billing: BillingProvider,
+    pub(crate) group: SubscriberGroup,
+    pub(crate) payer_code: String,
 }
 
 fn digits(text: &str) -> String {
@@ -377,7 +389,7 @@ fn person(family: &str, given: &str, middle: Option<&str>, suffix: Option<&str>)
 
 /// Reads one claim whole and runs the scrubber's own rules; returns the problems and the claim's
 /// 837P parts (for the structural check and the writer).
-async fn claim_parts(
+pub(crate) async fn claim_parts(
     conn: &mut Connection,
     practice_id: &str,
     today: NaiveDate,
@@ -577,7 +589,7 @@ async fn claim_parts(
         taxonomy: rendering_taxonomy,
     });
     let fallback_address = Address { line1: String::new(), line2: None, city: String::new(), state: String::new(), zip: String::new() };
-    let x12_lines: Vec<ServiceLine> = lines
+    let mut x12_lines: Vec<ServiceLine> = lines
         .iter()
         .map(|l| ServiceLine {
             procedure: l.procedure_code.clone(),
@@ -590,6 +602,13 @@ async fn claim_parts(
             adjudications: Vec::new(),
         })
         .collect();
+    // A secondary claim: the primary payer's adjudication it was made from (2320/2330, 2430).
+    let links = medoffice_store::claims_cob::links(conn, practice_id, claim_id).await?;
+    let mut other_payers = Vec::new();
+    if let Some(adjudication_id) = &links.primary_adjudication_id {
+        let other = other_payer_of(conn, practice_id, &patient, adjudication_id, &mut x12_lines).await?;
+        other_payers.extend(other);
+    }
     let x12_claim = x12::Claim {
         patient_control_number: patient_control_number(claim.claim_number),
         total_charge_cents: claim.total_charge_cents,
@@ -603,7 +622,7 @@ async fn claim_parts(
         diagnoses: diagnoses.clone(),
         referring_provider: None,
         rendering_provider,
-        other_payers: Vec::new(),
+        other_payers,
         lines: x12_lines,
     };
     let patient_name = person(&patient.family_name, &patient.given_name, patient.middle_name.as_deref(), patient.suffix.as_deref());
@@ -661,6 +680,87 @@ async fn claim_parts(
         claims: vec![x12_claim],
     };
     Ok((ClaimParts { claim, practice, billing, group, payer_code: payer.payer_code }, problems))
+}
+
+fn relationship_code(relationship: &str) -> &'static str {
+    match relationship {
+        "self" => "18",
+        "spouse" => "01",
+        "child" => "19",
+        _ => "G8",
+    }
+}
+
+/// The earlier payer of a secondary claim (2320/2330A/2330B) from a stored adjudication, and its
+/// line adjudications (2430) added to the claim's lines by line number.
+async fn other_payer_of(
+    conn: &mut Connection,
+    practice_id: &str,
+    patient: &medoffice_store::patients::PatientRow,
+    adjudication_id: &str,
+    lines: &mut [ServiceLine],
+) -> Result<Option<x12::OtherPayer>> {
+    let Some((adjudication, adjudicated_lines, adjustments)) =
+        medoffice_store::claims_cob::adjudication(conn, practice_id, adjudication_id).await?
+    else {
+        return Ok(None);
+    };
+    let primary = store::get(conn, practice_id, &adjudication.claim_id).await?;
+    let coverage = patient_store::get_coverage(conn, practice_id, &primary.coverage_id).await?.coverage;
+    let payer = code_store::get_payer(conn, practice_id, &adjudication.payer_id).await?;
+    let date = date_of(&adjudication.adjudicated_on)?;
+    let cas = |line_number: i64| -> Vec<medoffice_x12::codes::Adjustment> {
+        adjustments
+            .iter()
+            .filter(|a| a.line_number == line_number)
+            .map(|a| medoffice_x12::codes::Adjustment {
+                group: a.group_code.clone(),
+                reason: a.reason_code.clone(),
+                amount_cents: a.amount_cents,
+                quantity: a.quantity.clone(),
+            })
+            .collect()
+    };
+    for (i, line) in lines.iter_mut().enumerate() {
+        let number = i as i64 + 1;
+        if let Some(a) = adjudicated_lines.iter().find(|l| l.line_number == number) {
+            line.adjudications.push(x12::LineAdjudication {
+                payer_id: payer.payer_code.clone(),
+                paid_cents: a.paid_cents,
+                paid_units: u32::try_from(a.paid_units).unwrap_or(0),
+                adjustments: cas(number),
+                adjudication_date: date,
+            });
+        }
+    }
+    let subscriber_name = if coverage.relationship_to_subscriber == "self" {
+        person(&patient.family_name, &patient.given_name, patient.middle_name.as_deref(), patient.suffix.as_deref())
+    } else {
+        person(
+            coverage.subscriber_family_name.as_deref().unwrap_or(""),
+            coverage.subscriber_given_name.as_deref().unwrap_or(""),
+            None,
+            None,
+        )
+    };
+    let responsibility = match coverage.priority {
+        2 => PayerResponsibility::Secondary,
+        3 => PayerResponsibility::Tertiary,
+        _ => PayerResponsibility::Primary,
+    };
+    Ok(Some(x12::OtherPayer {
+        responsibility,
+        relationship: relationship_code(&coverage.relationship_to_subscriber).into(),
+        group_number: coverage.group_number.clone().filter(|g| !g.trim().is_empty()),
+        claim_filing_indicator: payer.claim_filing_indicator.clone(),
+        subscriber_name,
+        subscriber_member_id: coverage.member_id.clone(),
+        payer_name: payer.name.clone(),
+        payer_id: payer.payer_code.clone(),
+        paid_cents: adjudication.paid_cents,
+        adjustments: cas(0),
+        adjudication_date: Some(date),
+    }))
 }
 
 /// A batch of claims parts for one receiver, as the writer takes it.
@@ -730,7 +830,7 @@ fn structural_problems(parts: &ClaimParts, created: NaiveDateTime) -> Vec<ClaimP
         .collect()
 }
 
-fn created_at(now: chrono::DateTime<chrono::Utc>, actor: &Actor) -> NaiveDateTime {
+pub(crate) fn created_at(now: chrono::DateTime<chrono::Utc>, actor: &Actor) -> NaiveDateTime {
     let local = now.with_timezone(&actor.timezone).naive_local();
     // X12 times are minutes; drop seconds so a file written twice in one minute reads the same.
     local.with_second(0).unwrap_or(local)
@@ -789,7 +889,7 @@ fn summary(row: &store::ClaimListRow, today: NaiveDate) -> ClaimSummary {
     }
 }
 
-async fn claim_detail(conn: &mut Connection, practice_id: &str, today: NaiveDate, claim_id: &str) -> Result<ClaimDetail> {
+pub(crate) async fn claim_detail(conn: &mut Connection, practice_id: &str, today: NaiveDate, claim_id: &str) -> Result<ClaimDetail> {
     let claim = store::get(conn, practice_id, claim_id).await?;
     let filter = ClaimFilter { status: claim.status.clone(), payer_id: claim.payer_id.clone(), ..Default::default() };
     let rows = store::list(conn, practice_id, &filter).await?;
@@ -813,11 +913,23 @@ async fn claim_detail(conn: &mut Connection, practice_id: &str, today: NaiveDate
         .collect();
     let s = summary(&row, today);
     let next = s.status.next().to_vec();
-    Ok(ClaimDetail { claim: s, payer_claim_control_number: claim.payer_claim_control_number, problems, history, next })
+    let extras = claim_extras(conn, practice_id, &claim).await?;
+    Ok(ClaimDetail {
+        claim: s,
+        payer_claim_control_number: claim.payer_claim_control_number,
+        problems,
+        history,
+        next,
+        lines: extras.lines,
+        related: extras.related,
+        adjudication: extras.adjudication,
+        correctable: extras.correctable,
+        secondary_billable: extras.secondary_billable,
+    })
 }
 
 /// Moves a claim to a status inside the caller's transaction: history event and audit record.
-async fn move_claim(
+pub(crate) async fn move_claim(
     app: &App,
     conn: &mut Connection,
     actor: &Actor,
@@ -1042,7 +1154,7 @@ impl App {
         let practice_id = actor.practice_id.clone();
         let mut returned_to_draft = Vec::new();
         let mut ready: Vec<ClaimParts> = Vec::new();
-        for id in store::ready_ids(&mut tx, &practice_id, MAX_EXPORT_CLAIMS).await? {
+        for id in medoffice_store::cms1500::ready_electronic_ids(&mut tx, &practice_id, MAX_EXPORT_CLAIMS).await? {
             let problems = scrub_claim(&mut tx, actor, today, &id, &self.now_text()).await?;
             let (parts, _) = claim_parts(&mut tx, &practice_id, today, &id).await?;
             if problems.is_empty() {
@@ -1099,6 +1211,8 @@ impl App {
             store::insert_batch(&mut tx, &row).await?;
             for p in &parts {
                 move_claim(self, &mut tx, actor, &p.claim, ClaimStatus::Sent, Some(&id), &format!("in batch {batch_number}")).await?;
+                // A replacement or void sent: the claim it corrects is done with.
+                close_corrected(self, &mut tx, actor, &p.claim, batch_number).await?;
             }
             self.audit(
                 &mut tx,
@@ -1201,6 +1315,13 @@ impl App {
         if phone.len() != 10 {
             errors.add("phone", "enter the ten-digit phone number");
         }
+        let taxonomy_code = match medoffice_domain::identifiers::parse_taxonomy_code(&input.taxonomy_code) {
+            Ok(t) => t,
+            Err(message) => {
+                errors.add("taxonomy_code", message);
+                None
+            }
+        };
         let submitter = input.submitter_id.trim().to_string();
         if submitter.is_empty() || submitter.len() > 15 || !submitter.chars().all(|c| c.is_ascii_alphanumeric()) {
             errors.add("submitter_id", "enter the submitter id (1 to 15 letters and digits)");
@@ -1226,7 +1347,7 @@ impl App {
             postal_code: Some(zip.get(..5).unwrap_or("").to_string()),
             billing_npi: npi,
             tax_id: Some(tax_id),
-            taxonomy_code: opt(&input.taxonomy_code),
+            taxonomy_code,
             billing_postal_code: Some(zip),
             submitter_id: Some(submitter),
             claims_usage: usage.into(),
@@ -1255,7 +1376,7 @@ fn sanitize(text: &str) -> String {
 }
 
 /// The actor of a command-line use case: the practice's office manager role, no user.
-fn command_line_actor(practice: &medoffice_store::practice::PracticeRow) -> Actor {
+pub(crate) fn command_line_actor(practice: &medoffice_store::practice::PracticeRow) -> Actor {
     Actor {
         practice_id: practice.id.clone(),
         practice_name: practice.name.clone(),

@@ -23,7 +23,10 @@ impl App {
     pub async fn demo(&self, password: &str) -> Result<Generated> {
         let generated = self.seed_practice("Riverside Family Medicine", DEMO_PATIENTS, password).await?;
         self.book_demo_week().await?;
+        self.demo_mail().await?;
+        self.demo_messages().await?;
         self.demo_books().await?;
+        self.demo_billing().await?;
         Ok(generated)
     }
 

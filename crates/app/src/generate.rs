@@ -412,6 +412,7 @@ impl App {
                         colour: colour.to_string(),
                         user_id: None,
                         created_at: now.clone(),
+                        taxonomy_code: Some("207Q00000X".into()),
                     },
                 )
                 .await?;

@@ -2,16 +2,22 @@
 //! role first (deny by default), validates input with the domain's rules, runs in one database
 //! transaction, and writes its audit record in that same transaction.
 
+pub mod acknowledgements;
 pub mod audit;
 pub mod auth;
 pub mod bank_reconciliation;
 pub mod bill_payments;
 pub mod calendar_feeds;
+pub mod claim_status;
 pub mod cash_basis;
 pub mod claims;
+pub mod claims_cob;
+pub mod cms1500;
 pub mod code_sets;
 pub mod demo;
+mod demo_billing;
 mod demo_books;
+pub mod eligibility;
 pub mod encounters;
 mod error;
 pub mod fees;
@@ -20,7 +26,9 @@ pub mod generate;
 pub mod ledger;
 pub mod ledger_documents;
 pub mod ledger_reports;
+pub mod mail_room;
 pub mod mailer;
+pub mod messages;
 pub mod patients;
 pub mod payables;
 pub mod payers;

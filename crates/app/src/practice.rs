@@ -94,6 +94,7 @@ impl App {
                 npi: p.npi,
                 specialty: p.specialty,
                 colour: p.colour,
+                taxonomy_code: p.taxonomy_code,
             })
             .collect())
     }

@@ -20,7 +20,7 @@ use crate::{Actor, App, AppError, AuditNote, Result};
 use chrono::{Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use chrono_tz::Tz;
 use medoffice_domain::ValidationErrors;
-use medoffice_domain::identifiers::is_valid_npi;
+use medoffice_domain::identifiers::{is_valid_npi, parse_taxonomy_code};
 use medoffice_domain::patients::{AddressInput, Phone, parse_date, parse_name_part};
 use medoffice_domain::scheduling::calendar::weekday_name;
 use medoffice_domain::scheduling::{
@@ -72,6 +72,9 @@ pub struct ProviderInput {
     pub specialty: String,
     /// `#rrggbb`, the provider's colour on the schedule.
     pub colour: String,
+    /// The NUCC health care provider taxonomy code sent on claims (10 characters, e.g.
+    /// `207Q00000X` family medicine); optional.
+    pub taxonomy_code: String,
 }
 
 /// A location's address as typed; blank for none, otherwise line 1, city, state and ZIP.
@@ -132,6 +135,7 @@ impl App {
             colour: valid.colour,
             user_id: None,
             created_at: self.now_text(),
+            taxonomy_code: valid.taxonomy_code,
         };
         practice_store::insert_provider(&mut tx, &row).await.map_err(npi_conflict)?;
         let view = provider_view(row);
@@ -156,6 +160,7 @@ impl App {
             npi: valid.npi,
             specialty: valid.specialty,
             colour: valid.colour,
+            taxonomy_code: valid.taxonomy_code,
             ..before.clone()
         };
         setup::update_provider(&mut tx, &after).await.map_err(npi_conflict)?;
@@ -166,6 +171,7 @@ impl App {
             ("npi", before.npi == after.npi),
             ("specialty", before.specialty == after.specialty),
             ("colour", before.colour == after.colour),
+            ("taxonomy_code", before.taxonomy_code == after.taxonomy_code),
         ]);
         let view = provider_view(after);
         self.audit(&mut tx, actor, setup_note("provider.update", "provider", &view.id, format!("{}: {changed}", view.name))).await?;
@@ -182,6 +188,7 @@ struct ValidProvider {
     npi: String,
     specialty: Option<String>,
     colour: String,
+    taxonomy_code: Option<String>,
 }
 
 fn validate_provider(input: &ProviderInput) -> std::result::Result<ValidProvider, ValidationErrors> {
@@ -202,10 +209,17 @@ fn validate_provider(input: &ProviderInput) -> std::result::Result<ValidProvider
     let npi = e.check("npi", parse_npi(&input.npi));
     let specialty = e.check("specialty", optional_text(&input.specialty, MAX_SPECIALTY_CHARS)).flatten();
     let colour = e.check("colour", Colour::parse(&input.colour));
+    let taxonomy_code = e.check("taxonomy_code", parse_taxonomy_code(&input.taxonomy_code)).flatten();
     match (family_name, given_name, npi, colour) {
-        (Some(family_name), Some(given_name), Some(npi), Some(colour)) if e.is_empty() => {
-            Ok(ValidProvider { family_name, given_name, credentials, npi, specialty, colour: colour.as_str().to_string() })
-        }
+        (Some(family_name), Some(given_name), Some(npi), Some(colour)) if e.is_empty() => Ok(ValidProvider {
+            family_name,
+            given_name,
+            credentials,
+            npi,
+            specialty,
+            colour: colour.as_str().to_string(),
+            taxonomy_code,
+        }),
         _ => Err(e),
     }
 }
@@ -259,6 +273,7 @@ fn provider_view(p: ProviderRow) -> ProviderView {
         npi: p.npi,
         specialty: p.specialty,
         colour: p.colour,
+        taxonomy_code: p.taxonomy_code,
     }
 }
 
@@ -1195,9 +1210,12 @@ mod tests {
             npi: "1234567893".into(),
             specialty: "Family medicine".into(),
             colour: "#1F77B4".into(),
+            taxonomy_code: "207q00000x".into(),
         };
         let valid = validate_provider(&good).unwrap_or_else(|e| unreachable!("{e}"));
         assert_eq!(valid.colour, "#1f77b4");
+        assert_eq!(valid.taxonomy_code.as_deref(), Some("207Q00000X"));
+        assert_eq!(fields(&ProviderInput { taxonomy_code: "207Q0000".into(), ..good.clone() }), ["taxonomy_code"]);
         assert_eq!(valid.credentials.as_deref(), Some("MD, PhD"));
         assert_eq!(fields(&ProviderInput { credentials: "<b>MD</b>".into(), ..good }), ["credentials"]);
     }

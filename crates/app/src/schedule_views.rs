@@ -313,6 +313,7 @@ fn provider_view(p: ProviderRow) -> ProviderView {
         npi: p.npi,
         specialty: p.specialty,
         colour: p.colour,
+        taxonomy_code: p.taxonomy_code,
     }
 }
 

@@ -300,6 +300,8 @@ pub struct ProviderView {
     pub npi: String,
     pub specialty: Option<String>,
     pub colour: String,
+    /// The NUCC taxonomy code claims carry for this provider (PRV), if recorded.
+    pub taxonomy_code: Option<String>,
 }
 
 /// A staff account.

@@ -178,6 +178,7 @@ async fn set_up(app: &App, patients: usize, today: NaiveDate) -> Setup {
                     colour: colours[i % colours.len()].into(),
                     user_id: None,
                     created_at: now.clone(),
+                    taxonomy_code: None,
                 },
             )
             .await

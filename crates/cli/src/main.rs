@@ -87,6 +87,11 @@ enum Command {
         #[command(subcommand)]
         command: RemindersCommand,
     },
+    /// Telephone messages: escalate the urgent ones nobody acknowledged in time.
+    Messages {
+        #[command(subcommand)]
+        command: MessagesCommand,
+    },
     /// Claims (X12 837P): send the ready claims.
     Claims {
         #[command(subcommand)]
@@ -149,6 +154,14 @@ enum TokenCommand {
 }
 
 #[derive(Subcommand)]
+enum MessagesCommand {
+    /// Escalate every practice's unacknowledged urgent messages past their deadline (to the
+    /// inbox's other members, then the office manager); prints `{"escalated": N}`. Run it from
+    /// cron every few minutes; the inbox pages also run it when they load.
+    Escalate,
+}
+
+#[derive(Subcommand)]
 enum RemindersCommand {
     /// Send the reminder e-mails due (and put phone patients on the day's call list), for every
     /// practice in the database: exit 0 when every e-mail was accepted, 1 when any failed.
@@ -169,7 +182,15 @@ enum ClaimsCommand {
         #[arg(long)]
         out: Option<std::path::PathBuf>,
     },
-    /// Anything else (acknowledgements, status): not built yet.
+    /// Imports a 999 or 277CA acknowledgement: accepted claims move on, rejected ones become
+    /// rejected with the reason in plain words. Prints JSON (`kind`, `matched`, `accepted`,
+    /// `rejected`, `unmatched`, `duplicate`); the same file twice changes nothing (`duplicate`:
+    /// true). Exit 2 naming why for a file that is not a 999 or 277CA.
+    ImportAck {
+        /// The 999 or 277CA file.
+        file: std::path::PathBuf,
+    },
+    /// Anything else (status): not built yet.
     #[command(external_subcommand)]
     Other(Vec<String>),
 }
@@ -345,6 +366,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 Err(Failure { code: 1, message: report.broken.unwrap_or_else(|| "the audit chain is broken".into()) })
             }
         }
+        Command::Messages { command: MessagesCommand::Escalate } => {
+            let app = open(&cli.db).await?;
+            let escalated = app.escalate_due(app.now()).await?;
+            println!("{}", serde_json::json!({ "escalated": escalated }));
+            Ok(())
+        }
         Command::Reminders { command: RemindersCommand::Send { date } } => {
             let app = open(&cli.db).await?;
             let summaries = app.run_reminders_offline(date.as_deref().unwrap_or("")).await?;
@@ -397,6 +424,27 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     "files": files,
                     "batches": result.batches,
                     "returned_to_draft": result.returned_to_draft,
+                })
+            );
+            Ok(())
+        }
+        Command::Claims { command: ClaimsCommand::ImportAck { file } } => {
+            let bytes = std::fs::read(&file).map_err(|e| bad_input(format!("cannot read {}: {e}", file.display())))?;
+            let app = open(&cli.db).await?;
+            let file_name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let input = medoffice_app::acknowledgements::AckImportInput { file_name, bytes };
+            let done = app.import_acknowledgement_offline(&input).await?;
+            println!(
+                "{}",
+                serde_json::json!({
+                    "kind": done.kind,
+                    "file_id": done.file_id,
+                    "matched": done.matched,
+                    "accepted": done.accepted,
+                    "rejected": done.rejected,
+                    "unmatched": done.unmatched,
+                    "duplicate": done.duplicate,
+                    "items": done.items,
                 })
             );
             Ok(())

@@ -7,6 +7,11 @@
 //! chromium-driver; `scripts/test.sh` installs them). Without them this test fails.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "browser/mail.rs"]
+mod mail;
+#[path = "browser/phone.rs"]
+mod phone;
+
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -362,7 +367,11 @@ async fn front_desk_registers_insures_finds_and_signs_out() {
     let result = tokio::spawn({
         let client = client.clone();
         let dir = data.path().to_path_buf();
-        async move { journey(&client, &base, &dir).await }
+        async move {
+            journey(&client, &base, &dir).await;
+            phone::phone_journey(&client, &base, &dir).await;
+            mail::mail_journey(&client, &base).await;
+        }
     })
     .await;
     if result.is_err() {

@@ -21,9 +21,36 @@ pub fn npi_from_base(first_nine: u32) -> String {
     format!("{base}{check}")
 }
 
+/// A health care provider taxonomy code as typed (NUCC code set, the 837P's PRV03 and box 24J's
+/// qualifier ZZ): blank is none; otherwise ten letters and digits ending in `X`, e.g. `207Q00000X`
+/// (family medicine) or `363LF0000X` (family nurse practitioner). Lower case is accepted.
+pub fn parse_taxonomy_code(text: &str) -> Result<Option<String>, String> {
+    let t = text.trim().to_ascii_uppercase();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    if t.len() != 10 || !t.chars().all(|c| c.is_ascii_alphanumeric()) || !t.ends_with('X') {
+        return Err(format!(
+            "'{}' is not a taxonomy code: ten letters and digits ending in X, e.g. 207Q00000X",
+            t.chars().take(20).collect::<String>()
+        ));
+    }
+    Ok(Some(t))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn taxonomy_codes_are_ten_characters_ending_in_x() {
+        assert_eq!(parse_taxonomy_code(" 207q00000x "), Ok(Some("207Q00000X".into())));
+        assert_eq!(parse_taxonomy_code("363LF0000X"), Ok(Some("363LF0000X".into())));
+        assert_eq!(parse_taxonomy_code(""), Ok(None));
+        for bad in ["207Q00000", "207Q00000XX", "207Q0000-X", "207Q000001"] {
+            assert!(parse_taxonomy_code(bad).unwrap_err().contains("not a taxonomy code"), "{bad}");
+        }
+    }
 
     #[test]
     fn the_cms_example_npi_is_valid() {

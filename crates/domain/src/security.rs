@@ -85,6 +85,20 @@ impl Role {
             // works the claims (the desk takes co-pays but does not bill).
             CodeEncounters => matches!(self, Admin | Biller | Provider),
             PostCharges | ReadClaims | ManageClaims => matches!(self, Admin | Biller),
+            // Telephone messages: everyone who deals with patients takes calls and works their
+            // inboxes; the front desk and the office manager keep the directory; the office manager
+            // sets the triage rules, deadlines and inbox members and watches the late messages.
+            TakeMessages | WorkMessages => matches!(self, Admin | FrontDesk | Biller | Provider),
+            ManageDirectory => matches!(self, Admin | FrontDesk),
+            ManageMessageRules => matches!(self, Admin),
+            // The mail room: the desk (and billing, who opens the checks) logs incoming and outgoing
+            // mail; everyone who reads patient data reads the log. Records requests release a
+            // patient's records: the roles that read charts and deal with patients.
+            LogMail => matches!(self, Admin | FrontDesk | Biller),
+            ReadMail => matches!(self, Admin | FrontDesk | Biller | Provider),
+            ReleaseRecords => matches!(self, Admin | FrontDesk | Provider),
+            // Eligibility: the desk checks coverage before a visit and billing before a claim.
+            CheckEligibility => matches!(self, Admin | FrontDesk | Biller),
         }
     }
 }
@@ -174,6 +188,23 @@ pub enum Action {
     ReadClaims,
     /// Scrub claims, move them through their lifecycle and send (export) them.
     ManageClaims,
+    /// Log incoming mail (checks, EOBs, letters, returned mail) and outgoing mail, route it and
+    /// mark it done.
+    LogMail,
+    /// See the mail log, the checks to post and the returned-mail call list.
+    ReadMail,
+    /// Log and fulfil records requests and read a patient's accounting of disclosures.
+    ReleaseRecords,
+    /// Write 270 eligibility requests, import the 271 answers and see them.
+    CheckEligibility,
+    /// Take a telephone message on the call pad (triage and routing) and read the directory.
+    TakeMessages,
+    /// Read one's inboxes and work their messages: acknowledge, reply, reassign, change status.
+    WorkMessages,
+    /// Add and change the practice's telephone directory contacts.
+    ManageDirectory,
+    /// Edit triage rules, callback deadlines and inbox members; see the late messages.
+    ManageMessageRules,
 }
 
 /// A password staff choose must be long; the full policy (common-password list, MFA) grows with the

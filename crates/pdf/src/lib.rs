@@ -15,6 +15,7 @@
 //! ellipsis, euro); any other character is printed as `?` ([`encode`]). Text is measured with the
 //! fonts' AFM widths ([`text_width`]), which is what right-aligned amounts need.
 
+pub mod cms1500;
 mod metrics;
 
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};

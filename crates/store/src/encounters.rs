@@ -102,16 +102,6 @@ pub async fn provider_taxonomy(conn: &mut AnyConnection, practice_id: &str, prov
     Ok(row.and_then(|(t,)| t))
 }
 
-pub async fn set_provider_taxonomy(conn: &mut AnyConnection, practice_id: &str, provider_id: &str, taxonomy: Option<&str>) -> Result<()> {
-    sqlx::query("UPDATE provider SET taxonomy_code = $3 WHERE practice_id = $1 AND id = $2")
-        .bind(practice_id)
-        .bind(provider_id)
-        .bind(taxonomy)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
 pub async fn insert(conn: &mut AnyConnection, e: &EncounterRow) -> Result<()> {
     sqlx::query(
         "INSERT INTO encounter (practice_id, id, patient_id, appointment_id, rendering_provider_id, billing_provider_id, \

@@ -7,18 +7,25 @@
 //! Functions take `&mut AnyConnection`, so the caller (a use case in `medoffice-app`) decides
 //! the transaction: a use case and its audit record commit together or not at all.
 
+pub mod acknowledgements;
 pub mod audit;
 pub mod bank_reconciliation;
 pub mod bill_attachments;
 pub mod bill_payments;
 pub mod blobs;
 pub mod calendar_feeds;
+pub mod claim_status;
 pub mod cash_basis;
 pub mod claims;
+pub mod claims_cob;
+pub mod cms1500;
 pub mod code_sets;
+pub mod eligibility;
 pub mod encounters;
 pub mod front_desk;
 pub mod ledger;
+pub mod mail_room;
+pub mod messages;
 pub mod patients;
 pub mod payables;
 pub mod practice;

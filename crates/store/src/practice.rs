@@ -106,12 +106,14 @@ pub struct ProviderRow {
     pub colour: String,
     pub user_id: Option<String>,
     pub created_at: String,
+    /// The provider's NUCC taxonomy code (the 837P's PRV), e.g. `207Q00000X`; optional.
+    pub taxonomy_code: Option<String>,
 }
 
 pub async fn insert_provider(conn: &mut AnyConnection, p: &ProviderRow) -> Result<()> {
     sqlx::query(
-        "INSERT INTO provider (practice_id, id, family_name, given_name, credentials, npi, specialty, colour, user_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "INSERT INTO provider (practice_id, id, family_name, given_name, credentials, npi, specialty, colour, user_id, created_at, taxonomy_code) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(&p.practice_id)
     .bind(&p.id)
@@ -123,6 +125,7 @@ pub async fn insert_provider(conn: &mut AnyConnection, p: &ProviderRow) -> Resul
     .bind(&p.colour)
     .bind(&p.user_id)
     .bind(&p.created_at)
+    .bind(&p.taxonomy_code)
     .execute(conn)
     .await?;
     Ok(())

@@ -36,12 +36,12 @@ pub async fn get_provider(conn: &mut AnyConnection, practice_id: &str, id: &str)
         .ok_or(StoreError::NotFound("provider"))
 }
 
-/// Rewrites a provider's names, credentials, NPI, specialty and colour (`user_id` and
+/// Rewrites a provider's names, credentials, NPI, specialty, colour and taxonomy (`user_id` and
 /// `created_at` are kept). Another provider's NPI is `Conflict` on `provider_npi_unique`.
 pub async fn update_provider(conn: &mut AnyConnection, p: &ProviderRow) -> Result<()> {
     let done = sqlx::query(
-        "UPDATE provider SET family_name = $1, given_name = $2, credentials = $3, npi = $4, specialty = $5, colour = $6 \
-         WHERE practice_id = $7 AND id = $8",
+        "UPDATE provider SET family_name = $1, given_name = $2, credentials = $3, npi = $4, specialty = $5, colour = $6, \
+         taxonomy_code = $9 WHERE practice_id = $7 AND id = $8",
     )
     .bind(&p.family_name)
     .bind(&p.given_name)
@@ -51,6 +51,7 @@ pub async fn update_provider(conn: &mut AnyConnection, p: &ProviderRow) -> Resul
     .bind(&p.colour)
     .bind(&p.practice_id)
     .bind(&p.id)
+    .bind(&p.taxonomy_code)
     .execute(conn)
     .await?;
     if done.rows_affected() == 0 {

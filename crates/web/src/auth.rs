@@ -57,6 +57,8 @@ pub struct PageSession {
     pub actor: Actor,
     pub csrf_token: String,
     pub cookie: String,
+    /// Open messages the user sees, and how many are urgent (the navigation badge; one count query).
+    pub message_counts: (i64, i64),
 }
 
 impl PageSession {
@@ -85,7 +87,10 @@ impl FromRequestParts<AppState> for PageSession {
             return Err(to_login(""));
         };
         match state.app.authenticate_session(&cookie, client_ip(parts)).await {
-            Ok(info) => Ok(PageSession { actor: info.actor, csrf_token: info.csrf_token, cookie }),
+            Ok(info) => {
+                let message_counts = state.app.message_counts(&info.actor).await.unwrap_or((0, 0));
+                Ok(PageSession { actor: info.actor, csrf_token: info.csrf_token, cookie, message_counts })
+            }
             Err(AppError::Unauthenticated(reason)) => Err(to_login(&reason)),
             Err(other) => Err(crate::ui::error_page(other)),
         }

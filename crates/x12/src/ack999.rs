@@ -207,6 +207,40 @@ pub fn set_error_meaning(code: &str) -> Option<&'static str> {
     })
 }
 
+/// AK905-AK909, a functional group's syntax error, in plain words.
+pub fn group_error_meaning(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "1" => "the functional group is not supported",
+        "2" => "the functional group version is not supported",
+        "3" => "the functional group trailer is missing",
+        "4" => "the group control numbers in the header and trailer do not match",
+        "5" => "the number of included transaction sets does not match the count",
+        "6" => "the group control number is missing or invalid",
+        "10" => "the authentication key name is unknown",
+        "11" => "the encryption key name is unknown",
+        "12" => "the requested service (authentication or encryption) is not available",
+        "13" => "the security recipient is unknown",
+        "14" => "the security originator is unknown",
+        "15" => "a syntax error in the decrypted text",
+        "16" => "the security is not supported",
+        "17" => "an incorrect message length (encryption)",
+        "18" => "the message authentication code failed",
+        "19" => "the functional group control number is not unique in the interchange",
+        "23" => "the S3E security end segment is missing for the S3S security start segment",
+        "24" => "the S3S security start segment is missing for the S3E security end segment",
+        "25" => "the S4E security end segment is missing for the S4S security start segment",
+        "26" => "the S4S security start segment is missing for the S4E security end segment",
+        _ => return None,
+    })
+}
+
+impl Acknowledgement999 {
+    /// The group's syntax error codes (AK905-AK909) in plain words.
+    pub fn group_error_meanings(&self) -> Vec<String> {
+        self.group_errors.iter().map(|c| group_error_meaning(c).map_or_else(|| format!("error code {c}"), str::to_string)).collect()
+    }
+}
+
 /// Reads every 999 transaction set of a file.
 pub fn read_999(input: &[u8]) -> Result<Vec<Acknowledgement999>, ParseError> {
     let doc = parse(input)?;

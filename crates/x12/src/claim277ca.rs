@@ -175,6 +175,23 @@ pub fn status_meaning(code: &str) -> Option<&'static str> {
         "400" => "the claim is out of balance",
         "454" => "a procedure code is missing or invalid",
         "562" => "the entity's National Provider Identifier (NPI) is missing or invalid",
+        // More of the common codes of 277CA rejections, in plain words (the category, A6 missing
+        // or A7 invalid, says which of the two).
+        "24" => "the entity is not approved as an electronic submitter",
+        "26" => "the entity was not found",
+        "29" => "the subscriber and the policy or contract number do not match",
+        "30" => "the subscriber and the subscriber id do not match",
+        "32" => "the subscriber and the policy or contract number were not found",
+        "35" => "the claim was not found",
+        "97" => "the patient's eligibility was not found with the entity",
+        "116" => "the claim was submitted to the wrong payer",
+        "125" => "the entity's name is missing or invalid",
+        "126" => "the entity's address is missing or invalid",
+        "128" => "the entity's tax id is missing or invalid",
+        "153" => "the entity's id number is missing or invalid",
+        "158" => "the entity's date of birth is missing or invalid",
+        "453" => "a procedure code modifier is missing or invalid",
+        "496" => "the submitter is not approved to send electronic claims for this entity",
         _ => return None,
     })
 }

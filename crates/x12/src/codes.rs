@@ -121,6 +121,122 @@ pub(crate) fn write_cas(w: &mut SegmentWriter, adjustments: &[Adjustment]) {
     }
 }
 
+// --- Claim status (276/277, 005010X212): category and status codes in plain words ---
+
+/// A health care claim status category code (STCxx-1 of a 277) in plain words; `None` for a code
+/// not on the list.
+pub fn claim_status_category_meaning(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "A0" => "acknowledged: forwarded to another entity",
+        "A1" => "acknowledged: received",
+        "A2" => "acknowledged: accepted into the adjudication system",
+        "A3" => "rejected: returned as unprocessable",
+        "A4" => "rejected: not found",
+        "A5" => "acknowledged: split claim",
+        "A6" => "rejected for missing information",
+        "A7" => "rejected for invalid information",
+        "A8" => "rejected for a relational field in error",
+        "D0" => "data search unsuccessful",
+        "E0" => "the payer could not answer: error in the request",
+        "E1" => "the payer could not answer: its system is unavailable",
+        "E2" => "the payer could not answer: information holder not responding",
+        "E3" => "the payer could not answer: correction required",
+        "E4" => "the payer could not answer: the trading partner agreement does not allow it",
+        "F0" => "finalized: adjudication complete",
+        "F1" => "finalized: paid",
+        "F2" => "finalized: denied",
+        "F3" => "finalized: revised (the adjudication was changed)",
+        "F3F" => "finalized: forwarded to another payer",
+        "F3N" => "finalized: not forwarded to another payer",
+        "F4" => "finalized: adjudication complete, no payment forthcoming",
+        "P0" => "pending: adjudication details",
+        "P1" => "pending: in process",
+        "P2" => "pending: payer review",
+        "P3" => "pending: the payer asked the provider for information",
+        "P4" => "pending: the payer asked the patient for information",
+        "P5" => "pending: payer administrative or system hold",
+        "R0" | "R1" | "R3" | "R4" | "R5" | "R6" | "R7" | "R8" | "R9" | "R10" | "R11" | "R12" | "R13" | "R14" | "R15" | "R16" => {
+            "request for additional information"
+        }
+        "RQ" => "general question about the claim",
+        _ => return None,
+    })
+}
+
+/// The common health care claim status codes (STCxx-2 of a 276/277 answer) in plain words;
+/// `None` for the others.
+pub fn claim_status_code_meaning(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "0" => "no further status can be given electronically",
+        "1" => "see the remittance advice for details",
+        "2" => "duplicate of a claim already received",
+        "3" => "adjudicated and awaiting the payment cycle",
+        "4" => "this is a subsequent request for information",
+        "6" => "the claim has been forwarded to another entity",
+        "15" => "the payer requests more information",
+        "16" => "the claim has been forwarded to another entity",
+        "19" => "the receiver acknowledges receipt of the claim",
+        "20" => "accepted for processing",
+        "21" => "information is missing or invalid",
+        "23" => "returned to the provider",
+        "25" => "not found: this claim is not on file",
+        "26" => "not found: the subscriber and id were not found",
+        "29" => "the subscriber and policy number do not match",
+        "33" => "the subscriber and subscriber id were not found",
+        "35" => "the claim or encounter was not found",
+        "40" => "the patient is not eligible for these services",
+        "41" => "the special handling requested is not available",
+        "65" => "the claim was paid",
+        "66" => "the claim was processed: payment is being issued",
+        "88" => "the entity is not eligible for benefits for the services submitted",
+        "97" => "the patient's eligibility has expired",
+        "101" => "the claim was processed according to the plan's provisions",
+        "104" => "processed according to the plan's provisions: payment made to the subscriber",
+        "107" => "processed according to the contract or plan provisions",
+        "187" => "the date(s) of service are missing or invalid",
+        "248" => "the payer is waiting for information from another entity",
+        "254" => "the principal diagnosis code is missing or invalid",
+        "255" => "a diagnosis code is missing or invalid",
+        "400" => "the claim is out of balance",
+        "454" => "a procedure code is missing or invalid",
+        "562" => "the entity's National Provider Identifier (NPI) is missing or invalid",
+        "583" => "the services were not covered by the plan",
+        "584" => "the charges were applied to the deductible",
+        "585" => "the claim was denied: a non-covered service",
+        _ => return None,
+    })
+}
+
+/// What a claim status category means for the claim in medoffice: whether to show it as a
+/// warning and which status the lifecycle would take from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClaimStatusKind {
+    /// A0-A2, A5: the payer has it.
+    Acknowledged,
+    /// A3, A4, A6-A8: returned unprocessed; correct and send again.
+    Rejected,
+    /// P0-P5, R*, RQ: still being worked on, or the payer wants something.
+    Pending,
+    /// F1, F0, F3: adjudicated with payment information (the 835 posts it).
+    FinalizedPaid,
+    /// F2, F4: adjudicated, nothing will be paid.
+    FinalizedDenied,
+    /// D0, E0-E4, and codes not on the list: no answer about the claim itself.
+    NoAnswer,
+}
+
+/// The kind of a category code (see [`ClaimStatusKind`]).
+pub fn claim_status_kind(category: &str) -> ClaimStatusKind {
+    match category {
+        "A0" | "A1" | "A2" | "A5" => ClaimStatusKind::Acknowledged,
+        "A3" | "A4" | "A6" | "A7" | "A8" => ClaimStatusKind::Rejected,
+        "F0" | "F1" | "F3" | "F3F" | "F3N" => ClaimStatusKind::FinalizedPaid,
+        "F2" | "F4" => ClaimStatusKind::FinalizedDenied,
+        c if c.starts_with('P') || c.starts_with('R') => ClaimStatusKind::Pending,
+        _ => ClaimStatusKind::NoAnswer,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

@@ -1,5 +1,6 @@
 //! X12 5010 for medoffice: the syntax (tokenizer and writer), envelopes, the 837P claim writer and
-//! the readers of what comes back (999 and 277CA acknowledgements, 835 remittances, 271 eligibility).
+//! the 270 eligibility request writer, the readers of what comes back (999 and 277CA
+//! acknowledgements, 835 remittances, 271 eligibility).
 //!
 //! This crate is pure: bytes in, plain structs out, and plain structs in, text out. It depends on no
 //! other medoffice crate, so the database and the application decide where claims come from and
@@ -10,7 +11,10 @@
 pub mod ack999;
 pub mod claim277ca;
 pub mod claim837p;
+pub mod claim_status276;
+pub mod claim_status277;
 pub mod codes;
+pub mod eligibility270;
 pub mod eligibility271;
 pub mod envelope;
 pub mod error;

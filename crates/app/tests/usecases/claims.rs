@@ -25,7 +25,7 @@ async fn posted_claim(env: &TestEnv, b: &Billing) -> String {
 }
 
 /// Runs `scripts/x12-validate` (pyx12) over the files; panics unless every one passes.
-fn pyx12_validate(files: &[PathBuf]) -> String {
+pub(crate) fn pyx12_validate(files: &[PathBuf]) -> String {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/x12-validate");
     let output = Command::new(&script).args(files).output().unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
     let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));

@@ -11,6 +11,7 @@
 
 mod harness;
 
+mod acknowledgements;
 mod atomicity;
 mod audit;
 mod auth;
@@ -18,15 +19,22 @@ mod bank_reconciliation;
 mod bill_payments;
 mod calendar_feeds;
 mod cash_basis;
+mod claim_status;
 mod claims;
+mod cms1500;
+mod claims_cob;
 mod code_sets;
 mod concurrency;
 mod coverages;
+mod demo_billing;
 mod demo_books;
+mod eligibility;
 mod encounters;
 mod front_desk;
 mod ledger;
 mod ledger_totals;
+mod messages;
+mod mail_room;
 mod patients;
 mod payables;
 mod recalls;

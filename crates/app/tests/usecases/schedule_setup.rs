@@ -35,6 +35,7 @@ fn new_provider(npi: &str) -> ProviderInput {
         npi: npi.into(),
         specialty: "Pediatrics".into(),
         colour: "#0E7490".into(),
+        taxonomy_code: "208000000X".into(),
     }
 }
 
@@ -70,6 +71,7 @@ both_backends! {
         assert_eq!(added.npi, npi);
         assert_eq!(added.colour, "#0e7490", "colours are kept in lowercase");
         assert_eq!(added.specialty.as_deref(), Some("Pediatrics"));
+        assert_eq!(added.taxonomy_code.as_deref(), Some("208000000X"), "the taxonomy code claims carry (PRV)");
         let listed = env.app.list_providers(&staff.front_desk).await.unwrap();
         assert_eq!(listed.len(), before + 1);
         assert!(listed.iter().any(|p| p.id == added.id && p.npi == npi));
@@ -78,10 +80,12 @@ both_backends! {
         let mut edit = new_provider(&npi);
         edit.specialty = "Adolescent medicine".into();
         edit.credentials = "DO".into();
+        edit.taxonomy_code = "2080a0000x".into();
         let edited = env.app.update_provider(&staff.admin, &added.id, &edit).await.unwrap();
         assert_eq!(edited.name, "Ngozi Okafor, DO");
         let again = env.app.provider_detail(&staff.front_desk, &added.id).await.unwrap();
         assert_eq!(again.specialty.as_deref(), Some("Adolescent medicine"));
+        assert_eq!(again.taxonomy_code.as_deref(), Some("2080A0000X"), "stored in capitals");
 
         // Field errors, all at once: a wrong check digit, no names, a colour by name.
         let mut bad = new_provider(&format!("{}0", &npi[..9]));
@@ -90,8 +94,9 @@ both_backends! {
         }
         bad.family_name = " ".into();
         bad.colour = "teal".into();
-        assert_eq!(invalid_fields(env.app.add_provider(&staff.admin, &bad).await), ["family_name", "npi", "colour"]);
-        assert_eq!(invalid_fields(env.app.update_provider(&staff.admin, &added.id, &bad).await), ["family_name", "npi", "colour"]);
+        bad.taxonomy_code = "family".into();
+        assert_eq!(invalid_fields(env.app.add_provider(&staff.admin, &bad).await), ["family_name", "npi", "colour", "taxonomy_code"]);
+        assert_eq!(invalid_fields(env.app.update_provider(&staff.admin, &added.id, &bad).await), ["family_name", "npi", "colour", "taxonomy_code"]);
         assert_eq!(env.app.list_providers(&staff.admin).await.unwrap().len(), before + 1);
 
         // Audited: one create, one update naming the fields changed.
@@ -100,7 +105,11 @@ both_backends! {
         assert_eq!(created[0].record_id.as_deref(), Some(added.id.as_str()));
         let updated = audited(&env, &staff, "provider.update").await;
         assert_eq!(updated.len(), 1);
-        assert!(updated[0].detail.contains("credentials") && updated[0].detail.contains("specialty"), "{}", updated[0].detail);
+        assert!(
+            updated[0].detail.contains("credentials") && updated[0].detail.contains("specialty") && updated[0].detail.contains("taxonomy_code"),
+            "{}",
+            updated[0].detail
+        );
         assert!(!updated[0].detail.contains("npi"), "the NPI did not change: {}", updated[0].detail);
         assert!(matches!(env.app.update_provider(&staff.admin, "no-such-provider", &edit).await, Err(AppError::NotFound(_))));
         assert!(env.app.verify_audit_chain().await.unwrap().ok);

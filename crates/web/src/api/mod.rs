@@ -1,13 +1,20 @@
 //! The JSON API under `/api/v1`, described by the OpenAPI 3.1 document at `/api/v1/openapi.json`,
 //! generated from these handlers and types.
 
+mod acknowledgements;
 mod appointments;
 mod bank;
 mod bill_payments;
+mod claim_status;
 mod claims;
+mod claims_cob;
+mod cms1500;
 mod code_sets;
+mod eligibility;
 mod front_desk;
 mod ledger;
+mod mail;
+mod messages;
 mod patients;
 mod payables;
 mod practice;
@@ -85,8 +92,23 @@ pub fn routes() -> Router<AppState> {
         .route("/encounters/{id}/charges", post(claims::post_charges))
         .route("/claims", get(claims::worklist))
         .route("/claims/export", post(claims::export))
+        .route("/claims/paper-prints", post(cms1500::print))
+        .route("/claims/paper-prints/{id}/file", get(cms1500::print_file))
+        .route("/claims/{id}/cms1500", get(cms1500::claim_form))
+        .route("/acknowledgements", post(acknowledgements::import).get(acknowledgements::list))
+        .route("/acknowledgements/{id}", get(acknowledgements::get_one))
         .route("/claims/{id}", get(claims::claim))
         .route("/claims/{id}/status", post(claims::change_status))
+        .route("/claims/{id}/payer-says", get(claim_status::history))
+        .route("/claim-status/requests", post(claim_status::request))
+        .route("/claim-status/requests/{id}", get(claim_status::request_file))
+        .route("/claim-status/responses", post(claim_status::import))
+        .route("/claims/{id}/correct", post(claims_cob::correct))
+        .route("/claims/{id}/frequency", post(claims_cob::set_frequency))
+        .route("/claims/{id}/secondary", post(claims_cob::bill_secondary))
+        .route("/eligibility/requests", post(eligibility::request))
+        .route("/eligibility/requests/{id}", get(eligibility::request_file))
+        .route("/eligibility/responses", post(eligibility::import))
         .route("/bank/statements", post(bank::import).get(bank::list))
         .route("/bank/statements/{id}", get(bank::get_one))
         .route("/bank/statements/{id}/clear", post(bank::clear))
@@ -95,8 +117,12 @@ pub fn routes() -> Router<AppState> {
         .route("/bank/lines/{id}/unmatch", post(bank::unmatch))
         .route("/bank/lines/{id}/ignore", post(bank::ignore))
         .route("/bank/lines/{id}/post", post(bank::post_line))
-        .route("/messages", any(not_built))
-        .route("/messages/{*rest}", any(not_built))
+        .route("/mail", post(mail::log).get(mail::list))
+        .route("/mail/{id}", get(mail::get_one))
+        .route("/records-requests", post(mail::log_request).get(mail::list_requests))
+        .route("/records-requests/{id}", get(mail::get_request))
+        .route("/records-requests/{id}/fulfil", post(mail::fulfil))
+        .route("/messages", post(messages::create).get(messages::list))
         .route("/documents/{*rest}", any(not_built))
         .route("/patients/{id}/documents", any(not_built))
         .method_not_allowed_fallback(method_not_allowed)
@@ -124,6 +150,13 @@ pub fn routes() -> Router<AppState> {
         bank::import, bank::list, bank::get_one, bank::clear, bank::reconcile,
         bank::match_line, bank::unmatch, bank::ignore, bank::post_line,
         claims::open_encounter, claims::encounter, claims::post_charges, claims::worklist, claims::claim, claims::change_status, claims::export,
+        claims_cob::correct, claims_cob::set_frequency, claims_cob::bill_secondary,
+        cms1500::claim_form, cms1500::print, cms1500::print_file,
+        claim_status::request, claim_status::request_file, claim_status::import, claim_status::history,
+        eligibility::request, eligibility::request_file, eligibility::import,
+        acknowledgements::import, acknowledgements::list, acknowledgements::get_one,
+        messages::create, messages::list,
+        mail::log, mail::list, mail::get_one, mail::log_request, mail::list_requests, mail::get_request, mail::fulfil,
     ),
     components(schemas(Problem, FieldProblem)),
     modifiers(&BearerAuth),

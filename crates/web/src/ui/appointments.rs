@@ -52,6 +52,9 @@ pub struct AppointmentPage {
     pub has_active_coverage: bool,
     /// An empty form, for fields shown fresh.
     pub blank: FormState,
+    /// The coverages' last eligibility answers (shown at check-in).
+    pub eligibility: Vec<medoffice_app::eligibility::CoverageEligibility>,
+    pub can_check_eligibility: bool,
 }
 
 /// The ways a co-pay is paid at the desk: (value, label).
@@ -162,6 +165,8 @@ async fn build(
             _ => d.appointment.start.clone(),
         };
     let has_active_coverage = d.coverages.iter().any(|c| c.active);
+    let mut eligibility = state.app.coverage_eligibility(actor, &d.patient.id).await?;
+    eligibility.retain(|c| c.in_force);
     Ok(AppointmentPage {
         layout: Layout::new(session, "/schedule"),
         title: format!("{} · {}", d.patient.display_name(), d.appointment.appointment_type_name),
@@ -178,6 +183,8 @@ async fn build(
         time_label,
         has_active_coverage,
         blank: FormState::default(),
+        eligibility,
+        can_check_eligibility: actor.role.may(Action::CheckEligibility),
     })
 }
 

@@ -58,6 +58,9 @@ fn notice(key: &str) -> Option<String> {
         "nothing" => "No claim was ready to send.",
         "changed" => "Claim updated.",
         "scrubbed" => "The claim was checked again.",
+        "status_asked" => "A status request (276) for this claim was written: download it under Claim status.",
+        "corrected" => "The correction is a new draft claim linked to the original; the original is closed when it is sent.",
+        "secondary" => "The primary's adjudication is recorded; this is the draft claim to the secondary payer.",
         _ => return None,
     };
     Some(text.to_string())
@@ -147,13 +150,30 @@ struct ClaimPage {
     detail: ClaimDetail,
     form: FormState,
     can_manage: bool,
+    /// The correction and secondary-claim forms (`billing_claim_cob.html`).
+    cob: super::claims_cob::CobPanel,
+    /// The claim's 999/277CA acknowledgements (`billing_claim_ack.html`).
+    acks: super::acknowledgements::AckPanel,
+    /// What the payer said in 277 answers (`billing_claim_status.html`).
+    payer_says: medoffice_app::claim_status::ClaimStatusHistory,
 }
 
-async fn claim_view(state: &AppState, session: &PageSession, id: &str, form: FormState, notice_key: &str) -> Response {
+pub(super) async fn claim_view(state: &AppState, session: &PageSession, id: &str, form: FormState, notice_key: &str) -> Response {
+    let acks = match state.app.claim_acknowledgements(&session.actor, id).await {
+        Ok(a) => a,
+        Err(e) => return error_page(e),
+    };
+    let payer_says = match state.app.claim_status_history(&session.actor, id).await {
+        Ok(h) => h,
+        Err(e) => return error_page(e),
+    };
     match state.app.claim(&session.actor, id).await {
         Ok(detail) => render(&ClaimPage {
+            payer_says,
             layout: Layout::new(session, NAV).with_notice(notice(notice_key)),
             title: "Claim",
+            acks: super::acknowledgements::AckPanel::new(acks, detail.claim.status == ClaimStatus::Rejected),
+            cob: super::claims_cob::CobPanel::new(&detail, &form),
             detail,
             form,
             can_manage: session.actor.role.may(Action::ManageClaims),

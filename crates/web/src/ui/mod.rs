@@ -1,17 +1,24 @@
 //! The staff's pages: server-rendered HTML that works without JavaScript; `static/app.js` only
 //! adds search-as-you-type and small conveniences.
 
+mod acknowledgements;
 mod admin;
 mod appointments;
 mod bank;
 mod bill_payments;
 mod calendar_feeds;
+mod claim_status;
 mod claims;
+mod claims_cob;
+mod cms1500;
 mod code_sets;
+mod eligibility;
 mod encounters;
 mod ledger;
 mod ledger_downloads;
 mod ledger_recurring;
+mod messages;
+mod mail;
 mod patients;
 mod payables;
 mod recalls;
@@ -94,9 +101,14 @@ pub fn routes() -> Router<AppState> {
         .route("/schedule/recalls/{id}/letter", get(recalls::letter))
         .route("/admin/smtp", get(reminders::smtp).post(reminders::smtp_save))
         .route("/admin/smtp/test", post(reminders::smtp_test))
-        .route("/messages", get(not_built))
-        .route("/mail", get(not_built))
+        .merge(messages::routes())
+        .merge(mail::routes())
         .merge(claims::routes())
+        .merge(claim_status::routes())
+        .merge(acknowledgements::routes())
+        .merge(claims_cob::routes())
+        .merge(cms1500::routes())
+        .merge(eligibility::routes())
         .merge(encounters::routes())
         .merge(ledger::routes())
         .route("/books/download/{file}", get(ledger_downloads::download))
@@ -133,6 +145,8 @@ pub struct NavItem {
     pub label: &'static str,
     pub built: bool,
     pub active: bool,
+    /// A count shown beside the label (open messages), and whether any of them is urgent.
+    pub badge: Option<(i64, bool)>,
 }
 
 /// The areas, in the order of the navigation.
@@ -148,10 +162,10 @@ const AREAS: [(&str, &str, bool, &str); 11] = [
     (
         "/messages",
         "Messages",
-        false,
+        true,
         "The call pad: telephone messages with urgency triage, routing to the right person and callback deadlines.",
     ),
-    ("/mail", "Mail", false, "The mail room: incoming checks, EOBs, letters and records requests, and the outgoing mail log."),
+    ("/mail", "Mail", true, "The mail room: incoming checks, EOBs, letters and records requests, and the outgoing mail log."),
     ("/billing", "Billing", true, "Coding, claims (X12 837P), remittances (835), statements and patient balances."),
     ("/books", "Books", true, "The general ledger, accounts payable, trial balance, balance sheet and income statement."),
     ("/letters", "Letters", false, "Letters from templates to patients, practices and insurers, as PDF and in mailings."),
@@ -184,8 +198,17 @@ impl Layout {
                 .filter(|(href, ..)| *href != "/patients" || role.may(Action::SearchPatients))
                 .filter(|(href, ..)| *href != "/schedule" || role.may(Action::ReadAppointments))
                 .filter(|(href, ..)| *href != "/books" || role.may(Action::ReadBooks))
+                .filter(|(href, ..)| *href != "/mail" || role.may(Action::ReadMail))
                 .filter(|(href, ..)| *href != "/billing" || role.may(Action::CodeEncounters) || role.may(Action::ReadClaims))
-                .map(|(href, label, built, _)| NavItem { href, label, built: *built, active: *href == active })
+                .filter(|(href, ..)| *href != "/messages" || role.may(Action::WorkMessages))
+                .map(|(href, label, built, _)| NavItem {
+                    href,
+                    label,
+                    built: *built,
+                    active: *href == active,
+                    badge: (*href == "/messages" && session.message_counts.0 > 0)
+                        .then_some((session.message_counts.0, session.message_counts.1 > 0)),
+                })
                 .collect(),
             notice: None,
         }

@@ -342,9 +342,22 @@ struct ChartPage {
     /// The patient's appointments, newest first; `None` when the role may not read the schedule.
     appointments: Option<Vec<medoffice_app::views::AppointmentView>>,
     can_book: bool,
+    /// The mail room's notes: a bad address from returned mail, the disclosures (the mail room).
+    mail: Option<medoffice_app::mail_room::PatientMailView>,
+    can_see_disclosures: bool,
+    /// Each coverage's last eligibility answer.
+    eligibility: Vec<medoffice_app::eligibility::CoverageEligibility>,
+    can_check_eligibility: bool,
+    /// The patient's telephone messages, newest first; `None` when the role does not work messages.
+    messages: Option<Vec<medoffice_app::messages::MessageView>>,
 }
 
 impl ChartPage {
+    /// The eligibility line of a coverage.
+    fn eligibility_of(&self, coverage_id: &str) -> Option<&medoffice_app::eligibility::CoverageEligibility> {
+        self.eligibility.iter().find(|e| e.coverage_id == coverage_id)
+    }
+
     /// `Tue Jun 16, 2026 09:00` from an RFC 3339 time.
     fn when(&self, rfc3339: &str) -> String {
         chrono::DateTime::parse_from_rfc3339(rfc3339)
@@ -382,7 +395,28 @@ pub async fn chart(State(state): State<AppState>, session: PageSession, Path(id)
             } else {
                 None
             };
+            let mail = match state.app.patient_mail(&session.actor, &id).await {
+                Ok(m) => Some(m),
+                Err(e) => return error_page(e),
+            };
+            let eligibility = match state.app.coverage_eligibility(&session.actor, &id).await {
+                Ok(e) => e,
+                Err(e) => return error_page(e),
+            };
+            let messages = if role.may(Action::WorkMessages) {
+                match state.app.patient_messages(&session.actor, &id).await {
+                    Ok(list) => Some(list),
+                    Err(e) => return error_page(e),
+                }
+            } else {
+                None
+            };
             render(&ChartPage {
+                messages,
+                eligibility,
+                can_check_eligibility: role.may(Action::CheckEligibility) && chart.patient.merged_into.is_none(),
+                mail,
+                can_see_disclosures: role.may(Action::ReleaseRecords),
                 layout: Layout::new(&session, "/patients").with_notice(notice),
                 title: chart.patient.display_name(),
                 can_edit: role.may(Action::EditPatient) && chart.patient.merged_into.is_none(),

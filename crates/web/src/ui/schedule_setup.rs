@@ -214,6 +214,7 @@ fn provider_input(form: &FormState) -> ProviderInput {
         npi: form.take("npi"),
         specialty: form.take("specialty"),
         colour: form.take("colour"),
+        taxonomy_code: form.take("taxonomy_code"),
     }
 }
 
@@ -255,6 +256,7 @@ pub async fn provider_edit_page(State(state): State<AppState>, session: PageSess
                 ("npi", p.npi.clone()),
                 ("specialty", p.specialty.clone().unwrap_or_default()),
                 ("colour", p.colour.clone()),
+                ("taxonomy_code", p.taxonomy_code.clone().unwrap_or_default()),
             ] {
                 form.values.insert(k.into(), v);
             }

@@ -449,6 +449,10 @@ async fn new_bill_page(state: &AppState, session: &PageSession, form: FormState)
 pub struct NewBillQuery {
     #[serde(default)]
     vendor_id: String,
+    /// A vendor bill from the mail room: once the bill is saved, the mail item is marked entered
+    /// and its scan attached to the bill.
+    #[serde(default)]
+    from_mail: String,
 }
 
 pub async fn new_bill(State(state): State<AppState>, session: PageSession, Query(q): Query<NewBillQuery>) -> Response {
@@ -458,6 +462,7 @@ pub async fn new_bill(State(state): State<AppState>, session: PageSession, Query
     let mut values = HashMap::new();
     values.insert("bill_date".to_string(), session.actor.today(state.app.now()).to_string());
     values.insert("vendor_id".to_string(), q.vendor_id);
+    values.insert("from_mail".to_string(), q.from_mail);
     new_bill_page(&state, &session, FormState::new(values)).await
 }
 
@@ -551,7 +556,15 @@ pub async fn create_bill(State(state): State<AppState>, session: PageSession, mu
     }
     let (input, row_of, bad_amounts) = bill_input(&form);
     match state.app.enter_bill_with_attachment(&session.actor, &input, attachment).await {
-        Ok(bill) => Redirect::to(&format!("/books/bills/{}?done=entered", bill.id)).into_response(),
+        Ok(bill) => {
+            let from_mail = form.v("from_mail").trim();
+            if !from_mail.is_empty()
+                && let Err(e) = state.app.mail_bill_entered(&session.actor, from_mail, &bill.id).await
+            {
+                return error_page(e);
+            }
+            Redirect::to(&format!("/books/bills/{}?done=entered", bill.id)).into_response()
+        }
         Err(AppError::Validation(errors)) => {
             form.errors = form_errors(errors, &row_of, &bad_amounts);
             new_bill_page(&state, &session, form).await

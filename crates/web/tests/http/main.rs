@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod acknowledgement_pages;
 mod api_appointments;
 mod api_auth;
 mod api_bad_input;
@@ -17,10 +18,16 @@ mod bill_payment_pages;
 mod billing_pages;
 mod calendar_feeds;
 mod cash_basis_pages;
+mod claim_status_pages;
+mod claims_cob_pages;
+mod cms1500_pages;
 mod code_set_pages;
+mod eligibility_pages;
 mod harness;
 mod ledger_downloads;
 mod ledger_pages;
+mod mail_pages;
+mod messages_pages;
 mod pages;
 mod payables_pages;
 mod reminder_pages;

@@ -5,7 +5,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod ack_codes;
+mod claim_status;
 mod claims;
+mod eligibility;
 mod readers;
 mod robustness;
 mod support;

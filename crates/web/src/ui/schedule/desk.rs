@@ -44,6 +44,8 @@ pub struct ArrivalRow {
     pub state_label: String,
     /// "Check in" for the expected, "Open" otherwise.
     pub action: &'static str,
+    /// The patient's coverages' last eligibility answers.
+    pub eligibility: Vec<medoffice_app::eligibility::EligibilityView>,
 }
 
 /// How many are in each state.
@@ -83,6 +85,7 @@ struct ArrivalsPage {
     day_href: String,
     more: Vec<(&'static str, &'static str)>,
     list: ArrivalsList,
+    can_check_eligibility: bool,
 }
 
 #[derive(Template)]
@@ -125,6 +128,7 @@ fn arrival_row(a: &CalendarAppointment, view: &CalendarView) -> ArrivalRow {
         state,
         state_label,
         action,
+        eligibility: Vec::new(),
     }
 }
 
@@ -160,7 +164,17 @@ pub async fn arrivals(State(state): State<AppState>, session: PageSession, Query
     let date = view.first;
     let d = date.to_string();
     let provider_id = provider.unwrap_or("").to_string();
-    let list = arrivals_list(&view, &d, &provider_id);
+    let mut list = arrivals_list(&view, &d, &provider_id);
+    // The coverages' last eligibility answers of the patients the actor may see.
+    let mut patient_ids: Vec<String> = view.appointments.iter().filter(|a| a.patient.is_some()).map(|a| a.patient_id.clone()).collect();
+    patient_ids.sort();
+    patient_ids.dedup();
+    if !patient_ids.is_empty() {
+        let answers = state.app.latest_eligibility(&session.actor, &patient_ids).await.unwrap_or_default();
+        for (row, a) in list.rows.iter_mut().zip(&view.appointments) {
+            row.eligibility = answers.iter().filter(|e| e.patient_id == a.patient_id).cloned().collect();
+        }
+    }
     if q.part == "list" {
         return render(&ArrivalsFragment { list });
     }
@@ -178,6 +192,7 @@ pub async fn arrivals(State(state): State<AppState>, session: PageSession, Query
         provider_id,
         date: d,
         list,
+        can_check_eligibility: session.actor.role.may(medoffice_domain::security::Action::CheckEligibility),
     })
 }
 
@@ -347,6 +362,7 @@ mod tests {
                 npi: "1234567893".into(),
                 specialty: None,
                 colour: "#db2777".into(),
+                taxonomy_code: None,
             }],
             provider_id: None,
             types: Vec::new(),
