@@ -16,10 +16,10 @@
 //! stored with its rule and a sentence (`claim_problem`), replaced at each run.
 //!
 //! **Batches.** "Send ready claims" (and `medoffice claims export`) scrubs every ready claim
-//! again (one with problems goes back to draft), groups the rest by payer (the receiver is the
-//! payer's electronic id until clearinghouses are set up per payer), and writes one 837P file per
-//! group with ISA13 from the counter `x12_interchange` and GS06 from `x12_group` (ST02 is 1: one
-//! transaction set per group). The file is stored whole in `claim_batch` and its claims become
+//! again (one with problems goes back to draft), groups the rest by receiver (the practice's
+//! clearinghouse when it has one, so one group; otherwise each payer's electronic id), and
+//! writes one 837P file per group with ISA13 from the counter `x12_interchange` and GS06 from
+//! `x12_group` (ST02 is 1: one transaction set per group). The file is stored whole in `claim_batch` and its claims become
 //! sent, in one transaction.
 
 use crate::claims_cob::{AdjudicationView, ClaimLineView, RelatedClaim, claim_extras, close_corrected};
@@ -280,6 +280,11 @@ pub struct BillingSettingsInput {
     pub submitter_id: String,
     /// `test` or `production`.
     pub claims_usage: String,
+    /// The clearinghouse's interchange id (ISA08, 1000B): blank when claims go to each payer
+    /// directly. With one, every export is a single file to it.
+    pub clearinghouse_id: String,
+    /// The clearinghouse's name (1000B NM103); required with its id.
+    pub clearinghouse_name: String,
 }
 
 /// The patient control number (CLM01) of a claim number.
@@ -548,7 +553,8 @@ pub(crate) async fn claim_parts(
             "the submitter id the clearinghouse assigned is not set: Admin, Billing settings".into(),
         );
     }
-    if payer.payer_code.trim().is_empty() {
+    // A payer that takes paper claims only gets the CMS-1500, which needs no electronic id.
+    if payer.payer_code.trim().is_empty() && payer.accepts_electronic_claims != 0 {
         add("payer_id_missing", "payer", format!("{} has no electronic payer id", payer.name));
     }
     let frequency = match claim.frequency_code.as_str() {
@@ -817,6 +823,8 @@ fn structural_problems(parts: &ClaimParts, created: NaiveDateTime) -> Vec<ClaimP
                     | Problem::BadTaxId
                     | Problem::BadZip { field: "billing provider ZIP", .. }
                     | Problem::NoDiagnoses
+                    // `payer_id_missing` says it for an electronic payer; a paper one needs none.
+                    | Problem::Empty { field: "payer id" }
             )
         })
         .map(|i| ClaimProblem {
@@ -1164,19 +1172,28 @@ impl App {
                 move_claim(self, &mut tx, actor, &parts.claim, ClaimStatus::Draft, None, "the scrubber found problems at sending").await?;
             }
         }
-        // One file per receiver: the payer's electronic id.
+        // One file per receiver: the practice's clearinghouse (one file), or else each payer's
+        // electronic id. A clearinghouse's file has no one payer (its batch's payer_id is blank).
+        let practice = encounter_store::practice_billing(&mut tx, &practice_id).await?;
+        let clearinghouse = practice.clearinghouse_id.clone().zip(practice.clearinghouse_name.clone());
         let mut groups: Vec<(String, Vec<ClaimParts>)> = Vec::new();
         for p in ready {
-            match groups.iter_mut().find(|(payer, _)| *payer == p.claim.payer_id) {
+            let key = if clearinghouse.is_some() { String::new() } else { p.claim.payer_id.clone() };
+            match groups.iter_mut().find(|(k, _)| *k == key) {
                 Some((_, list)) => list.push(p),
-                None => groups.push((p.claim.payer_id.clone(), vec![p])),
+                None => groups.push((key, vec![p])),
             }
         }
-        let practice = encounter_store::practice_billing(&mut tx, &practice_id).await?;
         let usage = if practice.claims_usage == "production" { Usage::Production } else { Usage::Test };
         let mut batches = Vec::new();
         for (payer_id, parts) in groups {
-            let payer = code_store::get_payer(&mut tx, &practice_id, &payer_id).await?;
+            let (receiver_id, receiver_name) = match &clearinghouse {
+                Some((id, name)) => (id.clone(), name.clone()),
+                None => {
+                    let payer = code_store::get_payer(&mut tx, &practice_id, &payer_id).await?;
+                    (payer.payer_code, payer.name)
+                }
+            };
             let interchange = next_counter(&mut tx, &practice_id, "x12_interchange").await?;
             let group = next_counter(&mut tx, &practice_id, "x12_group").await?;
             let batch_number = next_counter(&mut tx, &practice_id, "claim_batch").await?;
@@ -1185,10 +1202,10 @@ impl App {
                 group: u32::try_from(group).map_err(|e| AppError::Internal(e.to_string()))?,
                 transaction: 1,
             };
-            let batch = batch_of(&practice, &parts, &payer.payer_code, &payer.name, created, &format!("B{batch_number}"));
+            let batch = batch_of(&practice, &parts, &receiver_id, &receiver_name, created, &format!("B{batch_number}"));
             let content = x12::write_837p(&batch, &control, usage).map_err(|e| {
                 let mut errors = ValidationErrors::new();
-                errors.add("claims", format!("the file for {} cannot be written: {e}", payer.name));
+                errors.add("claims", format!("the file for {receiver_name} cannot be written: {e}"));
                 AppError::from(errors)
             })?;
             let id = new_id();
@@ -1197,11 +1214,11 @@ impl App {
                 id: id.clone(),
                 batch_number,
                 payer_id: payer_id.clone(),
-                receiver_id: payer.payer_code.clone(),
+                receiver_id: receiver_id.clone(),
                 interchange_control_number: interchange,
                 group_control_number: group,
                 usage: practice.claims_usage.clone(),
-                file_name: format!("837P-{batch_number:06}-{}-{:09}.x12", sanitize(&payer.payer_code), interchange),
+                file_name: format!("837P-{batch_number:06}-{}-{:09}.x12", sanitize(&receiver_id), interchange),
                 content,
                 claim_count: parts.len() as i64,
                 total_charge_cents: parts.iter().map(|p| p.claim.total_charge_cents).sum(),
@@ -1212,7 +1229,7 @@ impl App {
             for p in &parts {
                 move_claim(self, &mut tx, actor, &p.claim, ClaimStatus::Sent, Some(&id), &format!("in batch {batch_number}")).await?;
                 // A replacement or void sent: the claim it corrects is done with.
-                close_corrected(self, &mut tx, actor, &p.claim, batch_number).await?;
+                close_corrected(self, &mut tx, actor, &p.claim, &format!("batch {batch_number}")).await?;
             }
             self.audit(
                 &mut tx,
@@ -1222,7 +1239,7 @@ impl App {
                     patient_id: None,
                     record_type: "claim_batch",
                     record_id: Some(&id),
-                    detail: format!("{} claims to {} (ISA13 {interchange})", row.claim_count, payer.name),
+                    detail: format!("{} claims to {receiver_name} (ISA13 {interchange})", row.claim_count),
                 },
             )
             .await?;
@@ -1279,6 +1296,8 @@ impl App {
             phone: p.phone.unwrap_or_default(),
             submitter_id: p.submitter_id.unwrap_or_default(),
             claims_usage: p.claims_usage,
+            clearinghouse_id: p.clearinghouse_id.unwrap_or_default(),
+            clearinghouse_name: p.clearinghouse_name.unwrap_or_default(),
         })
     }
 
@@ -1326,6 +1345,19 @@ impl App {
         if submitter.is_empty() || submitter.len() > 15 || !submitter.chars().all(|c| c.is_ascii_alphanumeric()) {
             errors.add("submitter_id", "enter the submitter id (1 to 15 letters and digits)");
         }
+        let clearinghouse_id = input.clearinghouse_id.trim().to_uppercase();
+        let clearinghouse_name = input.clearinghouse_name.trim().to_string();
+        if !clearinghouse_id.is_empty() && (clearinghouse_id.len() > 15 || !clearinghouse_id.chars().all(|c| c.is_ascii_alphanumeric())) {
+            errors.add("clearinghouse_id", "the clearinghouse's interchange id has 1 to 15 letters and digits");
+        }
+        if clearinghouse_id.is_empty() && !clearinghouse_name.is_empty() {
+            errors.add("clearinghouse_id", "enter the clearinghouse's interchange id (or clear its name)");
+        }
+        if !clearinghouse_id.is_empty() && clearinghouse_name.is_empty() {
+            errors.add("clearinghouse_name", "enter the clearinghouse's name");
+        } else if clearinghouse_name.chars().count() > 60 || clearinghouse_name.contains(['*', '~', ':', '^']) {
+            errors.add("clearinghouse_name", "at most 60 characters, without * ~ : ^");
+        }
         let usage = match input.claims_usage.trim() {
             "" | "test" => "test",
             "production" => "production",
@@ -1351,6 +1383,8 @@ impl App {
             billing_postal_code: Some(zip),
             submitter_id: Some(submitter),
             claims_usage: usage.into(),
+            clearinghouse_id: Some(clearinghouse_id).filter(|c| !c.is_empty()),
+            clearinghouse_name: Some(clearinghouse_name).filter(|c| !c.is_empty()),
             ..current
         };
         encounter_store::update_practice_billing(&mut tx, &row).await?;

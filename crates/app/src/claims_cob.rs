@@ -855,7 +855,7 @@ async fn append_first_event(conn: &mut Connection, actor: &Actor, claim_id: &str
 }
 
 /// Closes the claim a sent correction replaces or voids (inside the sending transaction).
-pub(crate) async fn close_corrected(app: &App, conn: &mut Connection, actor: &Actor, sent: &ClaimRow, batch_number: i64) -> Result<()> {
+pub(crate) async fn close_corrected(app: &App, conn: &mut Connection, actor: &Actor, sent: &ClaimRow, sent_in: &str) -> Result<()> {
     let links = cob_store::links(conn, &actor.practice_id, &sent.id).await?;
     let Some(original_id) = links.corrects_claim_id else { return Ok(()) };
     let original = store::get(conn, &actor.practice_id, &original_id).await?;
@@ -863,6 +863,6 @@ pub(crate) async fn close_corrected(app: &App, conn: &mut Connection, actor: &Ac
         return Ok(());
     }
     let what = if sent.frequency_code == "8" { "voided" } else { "replaced" };
-    let note = format!("{what} by claim {}, sent in batch {batch_number}", patient_control_number(sent.claim_number));
+    let note = format!("{what} by claim {}, sent in {sent_in}", patient_control_number(sent.claim_number));
     move_claim(app, conn, actor, &original, ClaimStatus::Closed, None, &note).await
 }

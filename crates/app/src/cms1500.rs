@@ -467,6 +467,8 @@ impl App {
         store::insert_print(&mut tx, &row, &ids).await?;
         for claim in &printed {
             self.move_claim_to(&mut tx, actor, claim, ClaimStatus::Sent, &format!("printed on paper (print {print_number})")).await?;
+            // A replacement or void on paper: the claim it corrects is done with, as by an export.
+            crate::claims_cob::close_corrected(self, &mut tx, actor, claim, &format!("paper print {print_number}")).await?;
         }
         self.audit(
             &mut tx,

@@ -1,8 +1,10 @@
 //! The demo practice's billing: its billing details, and the last three weeks of office visits
 //! coded on the superbill, their charges posted and their claims at the stages a biller meets on
-//! a Monday: the oldest sent in an 837P batch, some ready to send, a few drafts the scrubber
-//! stopped (a non-billable category code, a missing pointer). Everything goes through the use
+//! a Monday: the oldest sent in 837P batches, some ready to send, the last day's still drafts.
+//! Everything goes through the use
 //! cases (so the books, the claims and the audit trail agree), deterministically.
+//!
+//! The visits of the last business day are coded but not yet reviewed: their claims are drafts.
 
 use crate::claims::{BillingSettingsInput, ClaimStatusInput};
 use crate::encounters::{EncounterInput, LineInput};
@@ -24,9 +26,6 @@ const CODINGS: [Coding; 8] = [
     (&["M54.50", "G89.29"], &[("99214", "", "1 2"), ("96372", "", "1"), ("J1100", "", "1")]),
     (&["F41.1"], &[("99213", "", "1"), ("96127", "", "1")]),
 ];
-
-/// Codings the scrubber stops: a category that is not billable (`E11`), a pointer past the list.
-const DRAFTS: [Coding; 2] = [(&["E11", "I10"], &[("99213", "", "1 2")]), (&["J02.9"], &[("99213", "", "1 3")])];
 
 impl App {
     /// The demo's billing: details, about two visits a business day for the last three weeks.
@@ -54,6 +53,8 @@ impl App {
                 phone: "(217) 555-0142".into(),
                 submitter_id: "RIVERSIDEFM".into(),
                 claims_usage: "test".into(),
+                clearinghouse_id: "330897513".into(),
+                clearinghouse_name: "Office Ally".into(),
             },
         )
         .await?;
@@ -73,12 +74,7 @@ impl App {
         for (day_index, day) in days.iter().enumerate() {
             for _ in 0..2 {
                 visit += 1;
-                // The last visit of the two most recent days: the scrubber's catches.
-                let coding = if day_index + 2 >= days.len() && visit % 2 == 0 {
-                    DRAFTS[day_index % DRAFTS.len()]
-                } else {
-                    CODINGS[visit % CODINGS.len()]
-                };
+                let coding = CODINGS[visit % CODINGS.len()];
                 let patient = &patients[(visit * 37) % patients.len()];
                 let input = EncounterInput {
                     patient_id: patient.id.clone(),
@@ -101,8 +97,8 @@ impl App {
                 let Ok(encounter) = self.open_encounter(&biller, &input).await else { continue };
                 let posted = self.post_charges(&biller, &encounter.id).await?;
                 coded += 1;
-                // Clean claims are marked ready (the scrubber refuses the others, which stay drafts).
-                if let Some(claim_id) = posted.claim_id {
+                // Reviewed claims are marked ready (the scrubber permitting); the last day's wait.
+                if let Some(claim_id) = posted.claim_id.filter(|_| day_index + 1 < days.len()) {
                     let ready = ClaimStatusInput { status: "ready".into(), note: "coded and checked".into() };
                     let _ = self.change_claim_status(&biller, &claim_id, &ready).await;
                 }

@@ -431,11 +431,12 @@ impl App {
             inquiries.push((trace, t));
         }
 
-        // One interchange; its receiver is the payer when there is one, else a clearinghouse
-        // (receivers per clearinghouse are not set up yet, as for claims).
-        let receiver_id = match payer_codes.as_slice() {
-            [one] => one.clone(),
-            _ => "CLEARINGHOUSE".to_string(),
+        // One interchange, to the practice's clearinghouse (Billing settings) as its claims go;
+        // without one, to the payer when there is one, else to the generic `CLEARINGHOUSE`.
+        let receiver_id = match (&practice.clearinghouse_id, payer_codes.as_slice()) {
+            (Some(clearinghouse), _) => clearinghouse.clone(),
+            (None, [one]) => one.clone(),
+            (None, _) => "CLEARINGHOUSE".to_string(),
         };
         let interchange = next_counter(&mut tx, &practice_id, "x12_interchange").await?;
         let group = next_counter(&mut tx, &practice_id, "x12_group").await?;

@@ -573,6 +573,8 @@ impl App {
                 rules::triage(&rules_now, &CallFacts { caller_kind, text: &text, recently_discharged: input.recently_discharged })
             });
         let urgency = urgency_given.unwrap_or(if fired.is_some() { Urgency::Urgent } else { Urgency::Routine });
+        // An emergency typed without a reason is a clinical call, not "something else".
+        let reason = if input.reason.trim().is_empty() && reason == Reason::Other && fired.is_some() { Reason::Clinical } else { reason };
         let usual_provider = match &patient_id {
             Some(pid) => {
                 let local_now = self.now().with_timezone(&actor.timezone).format("%Y-%m-%dT%H:%M").to_string();
@@ -1546,6 +1548,18 @@ impl App {
                 &ContactInput { name: name.into(), kind: kind.into(), phone: phone.into(), notes: notes.into(), ..Default::default() },
             )
             .await?;
+        }
+        // The demo's doctor is not linked to a provider record: the office manager names them in
+        // every provider's inbox, so refills reach someone.
+        {
+            let mut conn = self.store.pool().acquire().await.map_err(StoreError::from)?;
+            let admin_user =
+                medoffice_store::users::find_by_username(&mut conn, "admin").await?.into_iter().next().ok_or(AppError::NotFound("user"))?;
+            let admin = self.actor_for(&mut conn, &admin_user, None).await?;
+            drop(conn);
+            for provider in self.list_providers(&admin).await? {
+                self.set_inbox_member(&admin, &Inbox::Provider(provider.id).key(), "doctor", true).await?;
+            }
         }
         let patients = self.recent_patients(&desk, 6).await?;
         let mut taken = 0;

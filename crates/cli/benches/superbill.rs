@@ -46,8 +46,10 @@ const STEPS: [&str; 6] = [
     "charges posted (entry + draft claim)",
 ];
 
-/// The visits' coding: (diagnoses, lines as (code, pointers)).
-const CODINGS: [(&[&str], &[(&str, &str)]); 4] = [
+/// A visit's coding: diagnoses, and lines as (procedure code, pointers).
+type Coding = (&'static [&'static str], &'static [(&'static str, &'static str)]);
+
+const CODINGS: [Coding; 4] = [
     (&["J02.9", "R50.9"], &[("99213", "1 2"), ("87880", "1")]),
     (&["E11.9", "I10"], &[("99214", "1 2"), ("83036", "1")]),
     (&["J06.9", "R05.9"], &[("99213", "1 2"), ("87804", "1")]),

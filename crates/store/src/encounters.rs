@@ -57,12 +57,15 @@ pub struct PracticeBillingRow {
     pub submitter_id: Option<String>,
     /// `test` or `production`.
     pub claims_usage: String,
+    /// The clearinghouse every 837P goes to (ISA08 and 1000B NM109), if the practice uses one.
+    pub clearinghouse_id: Option<String>,
+    pub clearinghouse_name: Option<String>,
 }
 
 pub async fn practice_billing(conn: &mut AnyConnection, practice_id: &str) -> Result<PracticeBillingRow> {
     sqlx::query_as(
         "SELECT id, name, phone, address_line1, city, state, postal_code, billing_npi, tax_id, taxonomy_code, \
-         billing_postal_code, submitter_id, claims_usage FROM practice WHERE id = $1",
+         billing_postal_code, submitter_id, claims_usage, clearinghouse_id, clearinghouse_name FROM practice WHERE id = $1",
     )
     .bind(practice_id)
     .fetch_optional(conn)
@@ -73,7 +76,8 @@ pub async fn practice_billing(conn: &mut AnyConnection, practice_id: &str) -> Re
 pub async fn update_practice_billing(conn: &mut AnyConnection, p: &PracticeBillingRow) -> Result<()> {
     sqlx::query(
         "UPDATE practice SET phone = $2, address_line1 = $3, city = $4, state = $5, postal_code = $6, billing_npi = $7, \
-         tax_id = $8, taxonomy_code = $9, billing_postal_code = $10, submitter_id = $11, claims_usage = $12 WHERE id = $1",
+         tax_id = $8, taxonomy_code = $9, billing_postal_code = $10, submitter_id = $11, claims_usage = $12, \
+         clearinghouse_id = $13, clearinghouse_name = $14 WHERE id = $1",
     )
     .bind(&p.id)
     .bind(&p.phone)
@@ -87,6 +91,8 @@ pub async fn update_practice_billing(conn: &mut AnyConnection, p: &PracticeBilli
     .bind(&p.billing_postal_code)
     .bind(&p.submitter_id)
     .bind(&p.claims_usage)
+    .bind(&p.clearinghouse_id)
+    .bind(&p.clearinghouse_name)
     .execute(conn)
     .await?;
     Ok(())

@@ -89,7 +89,7 @@ both_backends! {
         assert_eq!(traced.trace_number, format!("CS{:06}-MO00000001", request.request_number));
         let (name, content) = env.app.claim_status_request_file(biller, &request.id).await.unwrap();
         assert_eq!(name, request.file_name);
-        assert_eq!(checked_276(&content), [traced.trace_number.clone()]);
+        assert_eq!(checked_276(&content), vec![traced.trace_number.as_str()]);
         assert_eq!(levels(&content), ["20", "21", "19", "22"], "the patient is the subscriber");
         assert!(content.contains("NM1*1P*"), "{content}");
         assert!(content.contains("*XX*1234567893~"), "{content}");

@@ -228,3 +228,45 @@ both_backends! {
         assert!(env.app.send_ready_claims(biller).await.unwrap().batches.is_empty());
     }
 }
+
+both_backends! {
+    async fn with_a_clearinghouse_every_payers_claims_go_in_one_file_to_it(env: TestEnv) {
+        let b = billing_setup(&env).await;
+        let biller = &b.staff.biller;
+        // Named half: refused on the field missing; the settings keep what they had.
+        let mut settings = env.app.billing_settings(&b.staff.admin).await.unwrap();
+        settings.clearinghouse_id = "330897513".into();
+        let half = env.app.set_billing_settings(&b.staff.admin, &settings).await;
+        assert_eq!(invalid_fields(half), ["clearinghouse_name"]);
+        settings.clearinghouse_name = "Office Ally".into();
+        let saved = env.app.set_billing_settings(&b.staff.admin, &settings).await.unwrap();
+        assert_eq!((saved.clearinghouse_id.as_str(), saved.clearinghouse_name.as_str()), ("330897513", "Office Ally"));
+
+        // Two payers' claims.
+        let c1 = posted_claim(&env, &b).await;
+        let other_payer = env.payer_id(&b.staff.admin, 2).await;
+        let mut other = patient("Marsh", "Ada", "1971-09-30");
+        other.address = address();
+        let other = env.app.register_patient(&b.staff.front_desk, &other, true).await.unwrap();
+        env.app.add_coverage(&b.staff.front_desk, &other.id, &coverage(&other_payer, "MEMBER777", "1", "2026-01-01"), None, None).await.unwrap();
+        let e2 = env.app.open_encounter(biller, &visit(&b, &other.id)).await.unwrap();
+        let c2 = env.app.post_charges(biller, &e2.id).await.unwrap().claim_id.unwrap();
+        for id in [&c1, &c2] {
+            env.app.change_claim_status(biller, id, &to("ready")).await.unwrap();
+        }
+
+        let result = env.app.send_ready_claims(biller).await.unwrap();
+        assert_eq!(result.batches.len(), 1, "one file to the clearinghouse");
+        let batch = &result.batches[0];
+        assert_eq!((batch.receiver_id.as_str(), batch.claim_count, batch.payer_id.as_str()), ("330897513", 2, ""));
+        let (name, content) = env.app.claim_batch_file(biller, &batch.id).await.unwrap();
+        assert!(content.contains(&format!("*ZZ*{:<15}*", "330897513")), "ISA08 is the clearinghouse: {}", &content[..120]);
+        assert!(content.contains("NM1*40*2*OFFICE ALLY*****46*330897513~") || content.contains("NM1*40*2*Office Ally*****46*330897513~"), "{content}");
+        assert_eq!(content.matches("CLM*").count(), 2);
+        assert_eq!(content.matches("NM1*PR*2*").count(), 2, "each claim names its own payer");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(&name);
+        std::fs::write(&path, &content).unwrap();
+        pyx12_validate(&[path]);
+    }
+}

@@ -86,6 +86,7 @@ pub async fn billing_setup(env: &TestEnv) -> Billing {
                 phone: "(217) 555-0100".into(),
                 submitter_id: "SUB123".into(),
                 claims_usage: "test".into(),
+                ..Default::default()
             },
         )
         .await

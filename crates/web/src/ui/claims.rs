@@ -304,6 +304,8 @@ pub async fn save_settings(State(state): State<AppState>, session: PageSession, 
         phone: form.take("phone"),
         submitter_id: form.take("submitter_id"),
         claims_usage: form.take("claims_usage"),
+        clearinghouse_id: form.take("clearinghouse_id"),
+        clearinghouse_name: form.take("clearinghouse_name"),
     };
     match state.app.set_billing_settings(&session.actor, &input).await {
         Ok(_) => Redirect::to("/billing/settings?notice=saved").into_response(),

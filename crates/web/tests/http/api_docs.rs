@@ -97,8 +97,6 @@ async fn endpoints_not_built_yet_answer_501_and_unknown_ones_404_as_problems() {
     let token = server.token("frontdesk").await;
     let body = serde_json::json!({"patient_id": "x"});
     for (method, path) in [
-        (Method::GET, "/api/v1/messages"),
-        (Method::POST, "/api/v1/messages"),
         (Method::GET, "/api/v1/documents/some-id"),
         (Method::GET, "/api/v1/documents/some-id/content"),
         (Method::POST, "/api/v1/patients/some-id/documents"),

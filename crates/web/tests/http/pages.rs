@@ -68,7 +68,7 @@ async fn every_response_carries_the_security_headers_and_patient_pages_are_not_s
         ("GET openapi", server.api(Method::GET, "/api/v1/openapi.json", None, None).await),
         ("GET api 401", server.api(Method::GET, "/api/v1/patients", None, None).await),
         ("GET api 404", server.api(Method::GET, "/api/v1/nothing", Some(&token), None).await),
-        ("POST api 501", server.api(Method::POST, "/api/v1/messages", Some(&token), Some(&json!({}))).await),
+        ("GET api 501", server.api(Method::GET, "/api/v1/documents/some-id", Some(&token), None).await),
         ("POST api 422", server.api(Method::POST, "/api/v1/patients", Some(&token), Some(&json!({}))).await),
         (
             "POST cross-site",
@@ -299,8 +299,11 @@ async fn the_bookkeeper_sees_no_patients_and_every_area_not_built_says_so() {
     // The schedule is built now, and not the bookkeeper's: refused, and not in the navigation.
     let reply = server.get(&browser, "/schedule").await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.text());
+    // The call pad is built, and not the bookkeeper's either.
+    let reply = server.get(&browser, "/messages").await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.text());
     // The mail room is built (not the bookkeeper's: see mail_pages.rs).
-    for area in ["/messages", "/letters", "/files"] {
+    for area in ["/letters", "/files"] {
         let reply = server.get(&browser, area).await;
         assert_eq!(reply.status, StatusCode::OK, "{area}: {}", reply.text());
         let html = reply.text();
