@@ -133,7 +133,8 @@ impl App {
         let after = store::get(&mut tx, &actor.practice_id, patient_id).await?;
         let mut detail = changed_fields(&before, &after).join(", ");
         // A new address clears the bad-address flag that returned mail set (the mail room).
-        let address = |p: &PatientRow| (p.address_line1.clone(), p.address_line2.clone(), p.city.clone(), p.state.clone(), p.postal_code.clone());
+        let address =
+            |p: &PatientRow| (p.address_line1.clone(), p.address_line2.clone(), p.city.clone(), p.state.clone(), p.postal_code.clone());
         if address(&before) != address(&after) && self.clear_bad_address_in(&mut tx, actor, patient_id).await? {
             detail.push_str("; bad-address flag cleared");
         }

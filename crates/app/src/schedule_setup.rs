@@ -211,15 +211,9 @@ fn validate_provider(input: &ProviderInput) -> std::result::Result<ValidProvider
     let colour = e.check("colour", Colour::parse(&input.colour));
     let taxonomy_code = e.check("taxonomy_code", parse_taxonomy_code(&input.taxonomy_code)).flatten();
     match (family_name, given_name, npi, colour) {
-        (Some(family_name), Some(given_name), Some(npi), Some(colour)) if e.is_empty() => Ok(ValidProvider {
-            family_name,
-            given_name,
-            credentials,
-            npi,
-            specialty,
-            colour: colour.as_str().to_string(),
-            taxonomy_code,
-        }),
+        (Some(family_name), Some(given_name), Some(npi), Some(colour)) if e.is_empty() => {
+            Ok(ValidProvider { family_name, given_name, credentials, npi, specialty, colour: colour.as_str().to_string(), taxonomy_code })
+        }
         _ => Err(e),
     }
 }

@@ -129,7 +129,10 @@ async fn main() {
         }
 
         let t = Instant::now();
-        let found = app.search_procedures(&biller, &ProcedureSearch { q: "992".into(), code_set: String::new(), on: String::new(), limit: 25 }).await.unwrap();
+        let found = app
+            .search_procedures(&biller, &ProcedureSearch { q: "992".into(), code_set: String::new(), on: String::new(), limit: 25 })
+            .await
+            .unwrap();
         time(t.elapsed(), &mut step);
         assert!(!found.is_empty(), "992 finds office visits");
 
