@@ -97,10 +97,10 @@ enum Command {
         #[command(subcommand)]
         command: ClaimsCommand,
     },
-    /// Remittances (X12 835). Not built yet.
+    /// Remittances (X12 835).
     Remit {
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-        rest: Vec<String>,
+        #[command(subcommand)]
+        command: RemitCommand,
     },
     /// Code sets: import the practice's CPT or HCPCS file.
     Codes {
@@ -193,6 +193,19 @@ enum ClaimsCommand {
     /// Anything else (status): not built yet.
     #[command(external_subcommand)]
     Other(Vec<String>),
+}
+
+#[derive(Subcommand)]
+enum RemitCommand {
+    /// Imports an X12 835 and posts it: payments, adjustments, the patient's share, claim
+    /// statuses. Prints JSON (`claims_matched`, `claims_unmatched`, `paid_cents`,
+    /// `adjustment_cents`, `patient_responsibility_cents`, `duplicate`); the same payment (payer id
+    /// and trace number) twice posts nothing (`duplicate`: true). Exit 2 naming why for a file that
+    /// is not an 835 or does not balance.
+    Import {
+        /// The 835 file.
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -452,7 +465,15 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Claims { command: ClaimsCommand::Other(rest) } => {
             not_built(&format!("claims {}", rest.first().map(String::as_str).unwrap_or("")))
         }
-        Command::Remit { .. } => not_built("remit"),
+        Command::Remit { command: RemitCommand::Import { file } } => {
+            let bytes = std::fs::read(&file).map_err(|e| bad_input(format!("cannot read {}: {e}", file.display())))?;
+            let app = open(&cli.db).await?;
+            let file_name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let input = medoffice_app::remittances::RemittanceImportInput { file_name, bytes };
+            let done = app.import_remittance_offline(&input).await?;
+            println!("{}", serde_json::json!(done));
+            Ok(())
+        }
         Command::Codes { command: CodesCommand::Import { code_set, effective_from, file } } => {
             let bytes = std::fs::read(&file).map_err(|e| bad_input(format!("cannot read {}: {e}", file.display())))?;
             let text = String::from_utf8(bytes).map_err(|_| bad_input(format!("{} is not UTF-8 text", file.display())))?;

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use medoffice_app::claims::{ClaimStatus, ClaimWorklistQuery};
 
 both_backends! {
-    async fn the_demo_practice_has_claims_sent_ready_and_stopped_by_the_scrubber(env: TestEnv) {
+    async fn the_demo_practice_has_claims_sent_ready_and_waiting_for_review(env: TestEnv) {
         env.app.demo("demo-password-1").await.unwrap();
         let biller = env.login("biller", "demo-password-1").await;
         let list = env.app.claims_worklist(&biller, &ClaimWorklistQuery::default()).await.unwrap();

@@ -15,9 +15,11 @@ mod front_desk;
 mod ledger;
 mod mail;
 mod messages;
+mod patient_accounts;
 mod patients;
 mod payables;
 mod practice;
+mod remittances;
 mod schedule_setup;
 
 use crate::AppState;
@@ -44,6 +46,8 @@ pub fn routes() -> Router<AppState> {
         .route("/patients/{id}/coverages", post(patients::add_coverage).get(patients::list_coverages))
         .route("/patients/{id}/coverages/{coverage_id}", put(patients::update_coverage))
         .route("/patients/{id}/merge", post(patients::merge))
+        .route("/patients/{id}/account", get(patient_accounts::account))
+        .route("/patients/{id}/payments", post(patient_accounts::take_payment))
         .route("/payers", get(practice::payers))
         .route("/providers", get(practice::providers))
         .route("/payers/{id}", get(code_sets::payer).put(code_sets::update_payer))
@@ -97,6 +101,8 @@ pub fn routes() -> Router<AppState> {
         .route("/claims/{id}/cms1500", get(cms1500::claim_form))
         .route("/acknowledgements", post(acknowledgements::import).get(acknowledgements::list))
         .route("/acknowledgements/{id}", get(acknowledgements::get_one))
+        .route("/remittances", post(remittances::import).get(remittances::list))
+        .route("/remittances/{id}", get(remittances::get_one))
         .route("/claims/{id}", get(claims::claim))
         .route("/claims/{id}/status", post(claims::change_status))
         .route("/claims/{id}/payer-says", get(claim_status::history))
@@ -135,6 +141,7 @@ pub fn routes() -> Router<AppState> {
     paths(
         patients::create, patients::list, patients::get_one, patients::update,
         patients::add_coverage, patients::list_coverages, patients::update_coverage, patients::merge,
+        patient_accounts::account, patient_accounts::take_payment,
         practice::payers, practice::providers,
         code_sets::payer, code_sets::update_payer, code_sets::icd10cm, code_sets::icd10cm_code, code_sets::procedures,
         code_sets::import_procedures, code_sets::fee_schedule, code_sets::set_standard_fee, code_sets::set_payer_fee, code_sets::quote,
@@ -155,6 +162,7 @@ pub fn routes() -> Router<AppState> {
         claim_status::request, claim_status::request_file, claim_status::import, claim_status::history,
         eligibility::request, eligibility::request_file, eligibility::import,
         acknowledgements::import, acknowledgements::list, acknowledgements::get_one,
+        remittances::import, remittances::list, remittances::get_one,
         messages::create, messages::list,
         mail::log, mail::list, mail::get_one, mail::log_request, mail::list_requests, mail::get_request, mail::fulfil,
     ),

@@ -19,10 +19,12 @@ mod ledger_downloads;
 mod ledger_recurring;
 mod mail;
 mod messages;
+mod patient_accounts;
 mod patients;
 mod payables;
 mod recalls;
 mod reminders;
+mod remittances;
 mod schedule;
 mod schedule_setup;
 mod session;
@@ -106,10 +108,12 @@ pub fn routes() -> Router<AppState> {
         .merge(claims::routes())
         .merge(claim_status::routes())
         .merge(acknowledgements::routes())
+        .merge(remittances::routes())
         .merge(claims_cob::routes())
         .merge(cms1500::routes())
         .merge(eligibility::routes())
         .merge(encounters::routes())
+        .merge(patient_accounts::routes())
         .merge(ledger::routes())
         .route("/books/download/{file}", get(ledger_downloads::download))
         .route("/books/recurring", get(ledger_recurring::index).post(ledger_recurring::create))

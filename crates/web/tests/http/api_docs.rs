@@ -107,7 +107,7 @@ async fn endpoints_not_built_yet_answer_501_and_unknown_ones_404_as_problems() {
     }
     for (method, path) in [
         (Method::GET, "/api/v1/nothing-here"),
-        (Method::POST, "/api/v1/remittances"),
+        (Method::POST, "/api/v1/nothing-here"),
         (Method::GET, "/api/v1/patients/some-id/nothing"),
         (Method::GET, "/api/v1/"),
         (Method::GET, "/api/v2/patients"),

@@ -1,0 +1,90 @@
+//! Remittances through the API: import an X12 835 (the file's bytes as the body, or
+//! `multipart/form-data` with `file`) and have it posted, list the remittances imported and read
+//! one with what became of each claim.
+
+use super::{ApiPath, Page};
+use crate::AppState;
+use crate::auth::ApiActor;
+use crate::error::{ApiError, Problem};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use medoffice_app::AppError;
+use medoffice_app::remittances::{RemittanceClaimView, RemittanceImportInput, RemittanceImportResult, RemittanceView};
+use medoffice_domain::ValidationErrors;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+fn field_error(message: impl Into<String>) -> ApiError {
+    ApiError(AppError::Validation(ValidationErrors::single("file", message)))
+}
+
+/// Imports an 835 and posts it in one transaction: payments, contractual and other adjustments,
+/// the patient's share, claim statuses, secondary claims. Answers 201 with what it did
+/// (`claims_matched`, `claims_unmatched`, `paid_cents`, `adjustment_cents`,
+/// `patient_responsibility_cents`, each claim's outcome), or 200 with `duplicate: true` and the
+/// first import's result when the same payment (payer id and trace number) was imported before
+/// (nothing posted). A file that is not an 835 or does not balance is 422 on `file`, saying why.
+#[utoipa::path(post, path = "/api/v1/remittances", tag = "claims",
+    request_body(content = String, content_type = "application/edi-x12", description = "the 835 file"),
+    responses((status = 201, body = RemittanceImportResult),
+        (status = 200, body = RemittanceImportResult, description = "duplicate: nothing posted"),
+        (status = 422, body = Problem), (status = 403, body = Problem)))]
+pub async fn import(State(state): State<AppState>, ApiActor(actor): ApiActor, request: Request) -> Response {
+    match import_file(&state, &actor, request).await {
+        Ok(done) => done.into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn import_file(
+    state: &AppState,
+    actor: &medoffice_app::Actor,
+    request: Request,
+) -> Result<(StatusCode, Json<RemittanceImportResult>), ApiError> {
+    let multipart =
+        request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("multipart/form-data"));
+    let mut input = RemittanceImportInput::default();
+    if multipart {
+        let mut form = Multipart::from_request(request, &()).await.map_err(|e| field_error(e.body_text()))?;
+        while let Some(field) = form.next_field().await.map_err(|e| field_error(e.body_text()))? {
+            if field.name() == Some("file") {
+                input.file_name = field.file_name().unwrap_or("").to_string();
+                input.bytes = field.bytes().await.map_err(|e| field_error(e.body_text()))?.to_vec();
+            }
+        }
+    } else {
+        input.bytes = Bytes::from_request(request, &()).await.map_err(|e| field_error(e.body_text()))?.to_vec();
+    }
+    let done = state.app.import_remittance(actor, &input).await?;
+    let status = if done.duplicate { StatusCode::OK } else { StatusCode::CREATED };
+    Ok((status, Json(done)))
+}
+
+/// The remittances imported, newest first.
+#[utoipa::path(get, path = "/api/v1/remittances", tag = "claims",
+    responses((status = 200, body = Page<RemittanceView>), (status = 403, body = Problem)))]
+pub async fn list(State(state): State<AppState>, ApiActor(actor): ApiActor) -> Result<Json<Page<RemittanceView>>, ApiError> {
+    Ok(Json(Page::all(state.app.remittances(&actor).await?)))
+}
+
+/// One remittance and its claims.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RemittanceDetail {
+    pub remittance: RemittanceView,
+    pub claims: Vec<RemittanceClaimView>,
+}
+
+/// One remittance: what became of each claim it names (posted, denied, or unmatched with why).
+#[utoipa::path(get, path = "/api/v1/remittances/{id}", tag = "claims", params(("id" = String, Path)),
+    responses((status = 200, body = RemittanceDetail), (status = 404, body = Problem)))]
+pub async fn get_one(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<RemittanceDetail>, ApiError> {
+    let (remittance, claims) = state.app.remittance(&actor, &id).await?;
+    Ok(Json(RemittanceDetail { remittance, claims }))
+}
