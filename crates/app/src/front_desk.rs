@@ -733,7 +733,11 @@ impl App {
                 practice_id,
                 &NewEntry {
                     date: Some(actor.today(self.now())),
-                    memo: format!("Co-pay voided, receipt {}: {reason}", row.receipt_number),
+                    memo: format!(
+                        "{} voided, receipt {}: {reason}",
+                        if row.purpose == "copay" { "Co-pay" } else { "Payment" },
+                        row.receipt_number
+                    ),
                     source_kind: "copay_void".into(),
                     source_id: Some(row.id.clone()),
                     idempotency_key: Some(format!("copay-void:{}", row.id)),
