@@ -321,3 +321,28 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
             .map_err(|e: PathRejection| Problem::new(StatusCode::BAD_REQUEST, e.body_text()))
     }
 }
+
+/// A file uploaded to an import endpoint: the request's body as it is, or the `file` part of a
+/// `multipart/form-data` body (with its file name). Anything unreadable is 422 on `file`.
+pub(crate) async fn uploaded_file(request: Request) -> Result<(String, Vec<u8>), ApiError> {
+    use axum::extract::Multipart;
+    let bad = |message: String| ApiError(AppError::Validation(ValidationErrors::single("file", message)));
+    let multipart = request
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if !multipart {
+        let bytes = axum::body::Bytes::from_request(request, &()).await.map_err(|e| bad(e.body_text()))?;
+        return Ok((String::new(), bytes.to_vec()));
+    }
+    let mut form = Multipart::from_request(request, &()).await.map_err(|e| bad(e.body_text()))?;
+    let mut file = (String::new(), Vec::new());
+    while let Some(field) = form.next_field().await.map_err(|e| bad(e.body_text()))? {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or("").to_string();
+            file = (name, field.bytes().await.map_err(|e| bad(e.body_text()))?.to_vec());
+        }
+    }
+    Ok(file)
+}

@@ -7,19 +7,12 @@ use crate::AppState;
 use crate::auth::ApiActor;
 use crate::error::{ApiError, Problem};
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::{FromRequest, Multipart, Request, State};
-use axum::http::{StatusCode, header};
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use medoffice_app::AppError;
 use medoffice_app::remittances::{RemittanceClaimView, RemittanceImportInput, RemittanceImportResult, RemittanceView};
-use medoffice_domain::ValidationErrors;
 use serde::Serialize;
 use utoipa::ToSchema;
-
-fn field_error(message: impl Into<String>) -> ApiError {
-    ApiError(AppError::Validation(ValidationErrors::single("file", message)))
-}
 
 /// Imports an 835 and posts it in one transaction: payments, contractual and other adjustments,
 /// the patient's share, claim statuses, secondary claims. Answers 201 with what it did
@@ -44,20 +37,8 @@ async fn import_file(
     actor: &medoffice_app::Actor,
     request: Request,
 ) -> Result<(StatusCode, Json<RemittanceImportResult>), ApiError> {
-    let multipart =
-        request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("multipart/form-data"));
-    let mut input = RemittanceImportInput::default();
-    if multipart {
-        let mut form = Multipart::from_request(request, &()).await.map_err(|e| field_error(e.body_text()))?;
-        while let Some(field) = form.next_field().await.map_err(|e| field_error(e.body_text()))? {
-            if field.name() == Some("file") {
-                input.file_name = field.file_name().unwrap_or("").to_string();
-                input.bytes = field.bytes().await.map_err(|e| field_error(e.body_text()))?.to_vec();
-            }
-        }
-    } else {
-        input.bytes = Bytes::from_request(request, &()).await.map_err(|e| field_error(e.body_text()))?.to_vec();
-    }
+    let (file_name, bytes) = super::uploaded_file(request).await?;
+    let input = RemittanceImportInput { file_name, bytes };
     let done = state.app.import_remittance(actor, &input).await?;
     let status = if done.duplicate { StatusCode::OK } else { StatusCode::CREATED };
     Ok((status, Json(done)))
