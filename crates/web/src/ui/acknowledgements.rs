@@ -16,7 +16,6 @@ use medoffice_app::acknowledgements::{AckFileView, AckImportInput, AckItemView, 
 use medoffice_domain::ValidationErrors;
 use medoffice_domain::security::Action;
 use serde::Deserialize;
-use std::collections::HashMap;
 
 const NAV: &str = "/billing";
 
@@ -65,25 +64,9 @@ pub async fn index(State(state): State<AppState>, session: PageSession) -> Respo
     list_view(&state, &session, FormState::default()).await
 }
 
-/// Reads the upload form: its CSRF token and the file.
-async fn read_upload(mut multipart: Multipart) -> Result<(FormState, AckImportInput), String> {
-    let mut values = HashMap::new();
-    let mut input = AckImportInput::default();
-    while let Some(field) = multipart.next_field().await.map_err(|e| e.body_text())? {
-        let name = field.name().unwrap_or("").to_string();
-        if name == "file" {
-            input.file_name = field.file_name().unwrap_or("").to_string();
-            input.bytes = field.bytes().await.map_err(|e| e.body_text())?.to_vec();
-        } else {
-            values.insert(name, field.text().await.map_err(|e| e.body_text())?);
-        }
-    }
-    Ok((FormState::new(values), input))
-}
-
 pub async fn import(State(state): State<AppState>, session: PageSession, multipart: Multipart) -> Response {
-    let (mut form, input) = match read_upload(multipart).await {
-        Ok(parts) => parts,
+    let (mut form, input) = match super::read_upload(multipart).await {
+        Ok((form, file_name, bytes)) => (form, AckImportInput { file_name, bytes }),
         Err(message) => return error_page(AppError::Validation(ValidationErrors::single("file", message))),
     };
     if let Err(refused) = session.check_csrf(form.v("csrf")) {

@@ -23,7 +23,6 @@ use medoffice_domain::ledger::accounts;
 use medoffice_domain::money::Money;
 use medoffice_domain::security::Action;
 use serde::Deserialize;
-use std::collections::HashMap;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -153,24 +152,8 @@ pub async fn index(State(state): State<AppState>, session: PageSession, Query(q)
     bank_page(&state, &session, FormState::default(), notice).await
 }
 
-/// Reads the upload form: its text fields and the statement file.
-async fn read_upload(mut multipart: Multipart) -> Result<(FormState, String, Vec<u8>), String> {
-    let mut values = HashMap::new();
-    let (mut file_name, mut bytes) = (String::new(), Vec::new());
-    while let Some(field) = multipart.next_field().await.map_err(|e| e.body_text())? {
-        let name = field.name().unwrap_or("").to_string();
-        if name == "file" {
-            file_name = field.file_name().unwrap_or("").to_string();
-            bytes = field.bytes().await.map_err(|e| e.body_text())?.to_vec();
-        } else {
-            values.insert(name, field.text().await.map_err(|e| e.body_text())?);
-        }
-    }
-    Ok((FormState::new(values), file_name, bytes))
-}
-
 pub async fn import(State(state): State<AppState>, session: PageSession, multipart: Multipart) -> Response {
-    let (mut form, file_name, bytes) = match read_upload(multipart).await {
+    let (mut form, file_name, bytes) = match super::read_upload(multipart).await {
         Ok(parts) => parts,
         Err(message) => return error_page(AppError::Validation(ValidationErrors::single("file", message))),
     };

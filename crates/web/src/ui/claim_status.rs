@@ -17,7 +17,6 @@ use medoffice_app::claim_status::{DEFAULT_AGE_DAYS, StatusRequestInput, StatusRe
 use medoffice_domain::ValidationErrors;
 use medoffice_domain::security::Action;
 use serde::Deserialize;
-use std::collections::HashMap;
 
 const NAV: &str = "/billing";
 
@@ -136,27 +135,13 @@ pub async fn request_file(State(state): State<AppState>, session: PageSession, P
     }
 }
 
-/// Reads the upload form: its CSRF token and the file as text (a file that is not UTF-8 is
-/// handed on as its lossy text, so the reader names the byte at fault).
-async fn read_upload(mut multipart: Multipart) -> Result<(FormState, StatusResponseInput), String> {
-    let mut values = HashMap::new();
-    let mut input = StatusResponseInput::default();
-    while let Some(field) = multipart.next_field().await.map_err(|e| e.body_text())? {
-        let name = field.name().unwrap_or("").to_string();
-        if name == "file" {
-            input.file_name = field.file_name().unwrap_or("").to_string();
-            let bytes = field.bytes().await.map_err(|e| e.body_text())?;
-            input.text = String::from_utf8(bytes.to_vec()).map_err(|_| "the file is not text: a 277 is plain ASCII".to_string())?;
-        } else {
-            values.insert(name, field.text().await.map_err(|e| e.body_text())?);
-        }
-    }
-    Ok((FormState::new(values), input))
-}
-
 /// The payer's 277: each answer stored on its claim; the page shows what matched.
 pub async fn import(State(state): State<AppState>, session: PageSession, multipart: Multipart) -> Response {
-    let (mut form, input) = match read_upload(multipart).await {
+    let text_of = |(form, file_name, bytes): (FormState, String, Vec<u8>)| match String::from_utf8(bytes) {
+        Ok(text) => Ok((form, StatusResponseInput { file_name, text })),
+        Err(_) => Err("the file is not text: a 277 is plain ASCII".to_string()),
+    };
+    let (mut form, input) = match super::read_upload(multipart).await.and_then(text_of) {
         Ok(parts) => parts,
         Err(message) => {
             let form = FormState { errors: ValidationErrors::single("file", message), ..Default::default() };

@@ -16,7 +16,6 @@ use medoffice_app::AppError;
 use medoffice_app::eligibility::{EligibilityImportSummary, EligibilityOverview, EligibilityRequestInput, EligibilityRequestView};
 use medoffice_domain::ValidationErrors;
 use serde::Deserialize;
-use std::collections::HashMap;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -114,25 +113,9 @@ pub async fn file(State(state): State<AppState>, session: PageSession, Path(id):
     }
 }
 
-/// Reads the upload form: its text fields and the 271 file.
-async fn read_upload(mut multipart: Multipart) -> Result<(FormState, String, Vec<u8>), String> {
-    let mut values = HashMap::new();
-    let (mut file_name, mut bytes) = (String::new(), Vec::new());
-    while let Some(field) = multipart.next_field().await.map_err(|e| e.body_text())? {
-        let name = field.name().unwrap_or("").to_string();
-        if name == "file" {
-            file_name = field.file_name().unwrap_or("").to_string();
-            bytes = field.bytes().await.map_err(|e| e.body_text())?.to_vec();
-        } else {
-            values.insert(name, field.text().await.map_err(|e| e.body_text())?);
-        }
-    }
-    Ok((FormState::new(values), file_name, bytes))
-}
-
 /// Imports a 271 and shows what it said.
 pub async fn upload(State(state): State<AppState>, session: PageSession, multipart: Multipart) -> Response {
-    let (mut form, file_name, bytes) = match read_upload(multipart).await {
+    let (mut form, file_name, bytes) = match super::read_upload(multipart).await {
         Ok(parts) => parts,
         Err(message) => return error_page(AppError::Validation(ValidationErrors::single("file", message))),
     };

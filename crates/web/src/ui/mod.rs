@@ -333,3 +333,20 @@ async fn not_built(session: PageSession, uri: axum::http::Uri) -> Response {
         AREAS.iter().find(|(href, ..)| *href == uri.path()).copied().unwrap_or(("/today", "Not built", false, ""));
     render(&NotBuilt { layout: Layout::new(&session, href), title: label, description })
 }
+
+/// Reads an upload form (`multipart/form-data`): its text fields as a form, and the `file` part's
+/// name and bytes (empty when none was chosen). The error is the reason the body is unreadable.
+pub(crate) async fn read_upload(mut multipart: axum::extract::Multipart) -> Result<(FormState, String, Vec<u8>), String> {
+    let mut values = std::collections::HashMap::new();
+    let (mut file_name, mut bytes) = (String::new(), Vec::new());
+    while let Some(field) = multipart.next_field().await.map_err(|e| e.body_text())? {
+        let name = field.name().unwrap_or("").to_string();
+        if name == "file" {
+            file_name = field.file_name().unwrap_or("").to_string();
+            bytes = field.bytes().await.map_err(|e| e.body_text())?.to_vec();
+        } else {
+            values.insert(name, field.text().await.map_err(|e| e.body_text())?);
+        }
+    }
+    Ok((FormState::new(values), file_name, bytes))
+}
