@@ -7,6 +7,7 @@
 //! cents ([`Money`]); a line is a debit or a credit, never both, never zero. Posted entries are
 //! never changed: a correction is a reversal, an entry with every line's side swapped.
 
+pub mod aging;
 pub mod bank;
 pub mod bill_payments;
 pub mod cash_basis;
