@@ -99,6 +99,14 @@ impl Role {
             ReleaseRecords => matches!(self, Admin | FrontDesk | Provider),
             // Eligibility: the desk checks coverage before a visit and billing before a claim.
             CheckEligibility => matches!(self, Admin | FrontDesk | Biller),
+            // Patient receivables: billing works them (statements, late charges, collections,
+            // refunds, payment plans, third-party invoices); the bookkeeper reads the aging that
+            // ties to the ledger and makes the bank deposits; write-offs and agency hand-offs are
+            // billing's and the office manager's.
+            ReadReceivables => matches!(self, Admin | Biller | Bookkeeper),
+            ManageReceivables => matches!(self, Admin | Biller),
+            WriteOffBadDebt => matches!(self, Admin | Biller),
+            MakeDeposits => matches!(self, Admin | Biller | Bookkeeper | FrontDesk),
         }
     }
 }
@@ -205,6 +213,16 @@ pub enum Action {
     ManageDirectory,
     /// Edit triage rules, callback deadlines and inbox members; see the late messages.
     ManageMessageRules,
+    /// See the receivables: aging by patient, guarantor, payer and provider, days in AR, the
+    /// collections worklist, statements sent, credit balances, third-party invoices.
+    ReadReceivables,
+    /// Run statements, set the statement and late-charge settings, apply and reverse late
+    /// charges, make payment plans, refund credit balances, invoice third parties.
+    ManageReceivables,
+    /// Send a balance to a collection agency and write it off as bad debt.
+    WriteOffBadDebt,
+    /// Group received payments (undeposited funds) into a bank deposit.
+    MakeDeposits,
 }
 
 /// A password staff choose must be long; the full policy (common-password list, MFA) grows with the
