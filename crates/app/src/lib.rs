@@ -35,6 +35,7 @@ pub mod payables;
 pub mod payers;
 pub mod practice;
 pub mod recalls;
+pub mod receivables;
 pub mod recurring;
 pub mod reminders;
 pub mod remittances;

@@ -30,6 +30,7 @@ pub mod patient_accounts;
 pub mod patients;
 pub mod payables;
 pub mod practice;
+pub mod receivables;
 pub mod recalls;
 pub mod recurring;
 pub mod reminders;

@@ -12,6 +12,7 @@
 mod harness;
 
 mod acknowledgements;
+mod ar_subledgers;
 mod atomicity;
 mod audit;
 mod auth;
