@@ -78,6 +78,18 @@ pub struct PaymentView {
     pub void_reason: Option<String>,
 }
 
+impl PaymentView {
+    /// What the payment was for, in the words of a receipt.
+    pub fn purpose_label(&self) -> &'static str {
+        match self.purpose.as_str() {
+            "copay" => "Co-pay",
+            "balance" => "Payment on account",
+            "prepayment" => "Prepayment",
+            _ => "Payment",
+        }
+    }
+}
+
 /// What check-in did.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CheckedIn {
@@ -676,7 +688,7 @@ impl App {
             voided = if p.voided { " (VOIDED)" } else { "" },
             patient = receipt.patient_name,
             date = p.received_at,
-            purpose = if p.purpose == "copay" { "Co-pay" } else { p.purpose.as_str() },
+            purpose = p.purpose_label(),
             visit = receipt.visit.as_deref().map(|v| format!(", visit of {v}")).unwrap_or_default(),
             method = p.method,
             reference = p.reference.as_deref().map(|r| format!(" {r}")).unwrap_or_default(),

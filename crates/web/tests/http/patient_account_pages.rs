@@ -65,6 +65,7 @@ async fn a_payment_is_taken_through_the_api_and_the_account_page() {
     let receipt = server.get(&biller, good.location()).await;
     assert_eq!(receipt.status, StatusCode::OK);
     assert!(receipt.text().contains("$15.00"), "{}", receipt.text());
+    assert!(receipt.text().contains("Payment on account"), "a payment on account says so on its receipt");
     let after = server.api(Method::GET, &account_path, Some(&desk), None).await.json();
     assert_eq!(after["patient_due_cents"].as_i64(), Some(due - 5500));
 
