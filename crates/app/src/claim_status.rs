@@ -511,28 +511,28 @@ impl App {
                     Some(procedure) => format!("line {procedure}: {}", s.explanation()),
                     None => s.explanation(),
                 };
-                store::append_answer(
-                    &mut tx,
-                    &StatusAnswerRow {
-                        practice_id: practice_id.clone(),
-                        claim_id: claim_id.clone(),
-                        seq: 0,
-                        response_id: response_id.clone(),
-                        trace_number: answer.trace_number.clone(),
-                        status_date: s.date.map(|d| d.to_string()),
-                        category: s.category.clone(),
-                        status_code: s.code.clone(),
-                        entity: s.entity.clone(),
-                        words: text.chars().take(500).collect(),
-                        charge_cents: s.charge_cents,
-                        paid_cents: s.paid_cents,
-                        payer_claim_control_number: answer.payer_claim_control_number.clone(),
-                        adjudication_date: s.adjudication_date.map(|d| d.to_string()),
-                        check_number: s.check_number.clone(),
-                        recorded_at: now.clone(),
-                    },
-                )
-                .await?;
+                let row = StatusAnswerRow {
+                    practice_id: practice_id.clone(),
+                    claim_id: claim_id.clone(),
+                    seq: 0,
+                    response_id: response_id.clone(),
+                    trace_number: answer.trace_number.clone(),
+                    status_date: s.date.map(|d| d.to_string()),
+                    category: s.category.clone(),
+                    status_code: s.code.clone(),
+                    entity: s.entity.clone(),
+                    words: text.chars().take(500).collect(),
+                    charge_cents: s.charge_cents,
+                    paid_cents: s.paid_cents,
+                    payer_claim_control_number: answer.payer_claim_control_number.clone(),
+                    adjudication_date: s.adjudication_date.map(|d| d.to_string()),
+                    check_number: s.check_number.clone(),
+                    recorded_at: now.clone(),
+                };
+                // The same file imported again (or the same answer in another file) is recorded once.
+                if !store::answer_recorded(&mut tx, &row).await? {
+                    store::append_answer(&mut tx, &row).await?;
+                }
             }
             self.audit(
                 &mut tx,

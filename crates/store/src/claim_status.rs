@@ -173,6 +173,25 @@ pub async fn insert_response(conn: &mut AnyConnection, r: &StatusResponseRow) ->
     Ok(())
 }
 
+/// Whether the claim already has this very answer (same trace number, status, words and date):
+/// the same 277 imported twice records its answers once.
+pub async fn answer_recorded(conn: &mut AnyConnection, a: &StatusAnswerRow) -> Result<bool> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM claim_status_answer WHERE practice_id = $1 AND claim_id = $2 AND trace_number = $3 \
+         AND category = $4 AND status_code = $5 AND words = $6 AND COALESCE(status_date, '') = $7",
+    )
+    .bind(&a.practice_id)
+    .bind(&a.claim_id)
+    .bind(&a.trace_number)
+    .bind(&a.category)
+    .bind(&a.status_code)
+    .bind(&a.words)
+    .bind(a.status_date.clone().unwrap_or_default())
+    .fetch_one(conn)
+    .await?;
+    Ok(n > 0)
+}
+
 /// Appends an answer to the claim's list with the next number (`seq` of `a` is ignored).
 pub async fn append_answer(conn: &mut AnyConnection, a: &StatusAnswerRow) -> Result<i64> {
     let (seq,): (i64,) =

@@ -199,8 +199,12 @@ both_backends! {
             ("SOMEONE-ELSES", "MO00000002", "A7:21*20260716", None),
             ("NOT-OURS", "XX99", "A4:35*20260716", None),
         ]);
-        let r = env.app.import_claim_status_response(biller, &StatusResponseInput { file_name: String::new(), text }).await.unwrap();
+        let input = StatusResponseInput { file_name: String::new(), text };
+        let r = env.app.import_claim_status_response(biller, &input).await.unwrap();
         assert_eq!((r.claims_matched, r.claims_unmatched), (2, 1));
+        // The same file imported again records its answers once.
+        env.app.import_claim_status_response(biller, &input).await.unwrap();
+        assert_eq!(env.app.claim_status_history(biller, &c2).await.unwrap().answers.len(), 1, "the same answer twice is kept once");
         assert_eq!(r.unmatched[0].trace_number, "NOT-OURS");
         assert_eq!(r.unmatched[0].words, "rejected: not found: the claim or encounter was not found");
         let child_history = env.app.claim_status_history(biller, &c2).await.unwrap();
