@@ -201,10 +201,10 @@ struct Target {
     provider_id: Option<String>,
 }
 
-/// The next day from Monday to Friday after `today`.
-pub fn next_business_day(today: NaiveDate) -> NaiveDate {
+/// The next day from Monday to Friday after `today` that is not one of the practice's holidays.
+pub fn next_business_day(today: NaiveDate, holidays: &[NaiveDate]) -> NaiveDate {
     let mut d = today.succ_opt().unwrap_or(today);
-    while matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
+    while matches!(d.weekday(), Weekday::Sat | Weekday::Sun) || holidays.contains(&d) {
         d = d.succ_opt().unwrap_or(d);
     }
     d
@@ -283,25 +283,37 @@ impl App {
         let patient_id = input.patient_id.as_deref().map(str::trim).filter(|s| !s.is_empty());
         let date_text = input.date.as_deref().map(str::trim).filter(|s| !s.is_empty());
         let mut errors = ValidationErrors::new();
-        let service_date = match (patient_id, date_text) {
+        let asked_date = match (patient_id, date_text) {
             (Some(_), Some(_)) => {
                 errors.add("date", "ask about one patient or about a day's schedule, not both");
-                today
+                Some(today)
             }
-            (Some(_), None) => today,
-            (None, Some(d)) => NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap_or_else(|_| {
+            (Some(_), None) => Some(today),
+            (None, Some(d)) => Some(NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap_or_else(|_| {
                 errors.add("date", "enter the date as YYYY-MM-DD");
                 today
-            }),
-            (None, None) => next_business_day(today),
+            })),
+            // The next business day, once the practice's holidays are read.
+            (None, None) => None,
         };
         if !errors.is_empty() {
             return Err(errors.into());
         }
-        let date = service_date.to_string();
-        let field = if patient_id.is_some() { "patient_id" } else { "date" };
         let mut tx = self.store.begin().await?;
         let practice_id = actor.practice_id.clone();
+        let service_date = if let Some(d) = asked_date {
+            d
+        } else {
+            let holidays: Vec<NaiveDate> =
+                medoffice_store::scheduling::list_holidays(&mut tx, &practice_id, today, today + chrono::Days::new(31))
+                    .await?
+                    .iter()
+                    .filter_map(|h| NaiveDate::parse_from_str(&h.date, "%Y-%m-%d").ok())
+                    .collect();
+            next_business_day(today, &holidays)
+        };
+        let date = service_date.to_string();
+        let field = if patient_id.is_some() { "patient_id" } else { "date" };
         let mut targets = Vec::new();
         match patient_id {
             Some(id) => {
@@ -794,9 +806,11 @@ mod tests {
     #[test]
     fn the_next_business_day_skips_the_weekend() {
         let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
-        assert_eq!(next_business_day(d("2026-06-15")), d("2026-06-16"));
-        assert_eq!(next_business_day(d("2026-06-19")), d("2026-06-22"));
-        assert_eq!(next_business_day(d("2026-06-20")), d("2026-06-22"));
+        assert_eq!(next_business_day(d("2026-06-15"), &[]), d("2026-06-16"));
+        assert_eq!(next_business_day(d("2026-06-19"), &[]), d("2026-06-22"));
+        assert_eq!(next_business_day(d("2026-06-20"), &[]), d("2026-06-22"));
+        // Independence Day on a Friday, the office closed: Monday.
+        assert_eq!(next_business_day(d("2026-07-02"), &[d("2026-07-03")]), d("2026-07-06"));
     }
 
     #[test]
