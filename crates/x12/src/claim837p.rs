@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 
 use crate::codes::{Adjustment, GROUP_CODES, write_cas};
 use crate::envelope::{self, ControlNumbers, DateOrRange, Envelope, Usage, format_amount, format_date};
+use crate::field_checks::{FieldFault, id_fault, optional_text_fault, text_fault, write_issues};
 use crate::syntax::{Delimiters, SegmentWriter};
 
 /// The implementation guide this module writes.
@@ -531,14 +532,7 @@ pub struct Invalid837 {
 
 impl fmt::Display for Invalid837 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "the claims cannot be sent: ")?;
-        for (i, issue) in self.issues.iter().enumerate() {
-            if i > 0 {
-                write!(f, "; ")?;
-            }
-            write!(f, "{issue}")?;
-        }
-        Ok(())
+        write_issues(f, "the claims cannot be sent: ", &self.issues)
     }
 }
 
@@ -581,12 +575,6 @@ pub fn clean_text(s: &str) -> String {
         }
     }
     out.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// Whether an identifier or code can be written as it is: printable ASCII, no delimiter.
-fn writable(s: &str) -> bool {
-    let d = Delimiters::STANDARD;
-    s.chars().all(|c| (c.is_ascii_graphic() || c == ' ') && !d.is_delimiter(c))
 }
 
 /// The NPI check: ten digits, the last the Luhn check digit over `80840` and the first nine.
@@ -640,34 +628,27 @@ impl Checker {
         self.issues.push(Issue { claim: self.claim.clone(), line: self.line, problem });
     }
 
-    /// A free-text field (names, addresses): required, and at most `max` characters once cleaned.
-    fn text(&mut self, field: &'static str, value: &str, max: usize) {
-        let v = clean_text(value);
-        if v.is_empty() {
-            self.add(Problem::Empty { field });
-        } else if v.len() > max {
-            self.add(Problem::TooLong { field, max });
+    fn fault(&mut self, field: &'static str, fault: Option<FieldFault>) {
+        match fault {
+            Some(FieldFault::Empty) => self.add(Problem::Empty { field }),
+            Some(FieldFault::TooLong { max }) => self.add(Problem::TooLong { field, max }),
+            Some(FieldFault::BadCharacters) => self.add(Problem::BadCharacters { field }),
+            None => {}
         }
     }
 
+    /// A free-text field (names, addresses): required, and at most `max` characters once cleaned.
+    fn text(&mut self, field: &'static str, value: &str, max: usize) {
+        self.fault(field, text_fault(value, max));
+    }
+
     fn optional_text(&mut self, field: &'static str, value: Option<&str>, max: usize) {
-        if let Some(v) = value
-            && clean_text(v).len() > max
-        {
-            self.add(Problem::TooLong { field, max });
-        }
+        self.fault(field, optional_text_fault(value, max));
     }
 
     /// An identifier written as given: required, writable, at most `max` characters.
     fn id(&mut self, field: &'static str, value: &str, max: usize) {
-        let v = value.trim();
-        if v.is_empty() {
-            self.add(Problem::Empty { field });
-        } else if !writable(v) {
-            self.add(Problem::BadCharacters { field });
-        } else if v.len() > max {
-            self.add(Problem::TooLong { field, max });
-        }
+        self.fault(field, id_fault(value, max));
     }
 
     fn npi(&mut self, field: &'static str, value: &str) {

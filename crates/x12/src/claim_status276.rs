@@ -15,6 +15,7 @@ use chrono::NaiveDate;
 
 use crate::claim837p::{EntityName, Gender, PersonName, clean_text, is_valid_npi};
 use crate::envelope::{self, ControlNumbers, DateOrRange, Envelope, Usage, format_amount, format_date};
+use crate::field_checks::{writable, write_issues};
 use crate::syntax::{Delimiters, SegmentWriter};
 
 /// The implementation guide this module writes.
@@ -151,8 +152,7 @@ pub struct Invalid276 {
 
 impl fmt::Display for Invalid276 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let list: Vec<String> = self.problems.iter().map(ToString::to_string).collect();
-        write!(f, "the 276 cannot be written: {}", list.join("; "))
+        write_issues(f, "the 276 cannot be written: ", &self.problems)
     }
 }
 
@@ -160,8 +160,7 @@ impl std::error::Error for Invalid276 {}
 
 /// An identifier written as it is: printable ASCII without delimiters, not blank.
 fn identifier_ok(s: &str) -> bool {
-    let d = Delimiters::STANDARD;
-    !s.trim().is_empty() && s.chars().all(|c| (c.is_ascii_graphic() || c == ' ') && !d.is_delimiter(c))
+    !s.trim().is_empty() && writable(s)
 }
 
 /// Every problem of a request (empty: it can be written).

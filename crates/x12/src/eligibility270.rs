@@ -15,6 +15,7 @@ use chrono::NaiveDate;
 
 use crate::claim837p::{EntityName, Gender, PersonName, clean_text, is_valid_npi};
 use crate::envelope::{self, ControlNumbers, Envelope, Usage, format_date};
+use crate::field_checks::{FieldFault, id_fault, optional_text_fault, text_fault, write_issues};
 use crate::syntax::{Delimiters, SegmentWriter};
 
 /// The implementation guide this module writes.
@@ -177,14 +178,7 @@ pub struct Invalid270 {
 
 impl fmt::Display for Invalid270 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "the eligibility request cannot be sent: ")?;
-        for (i, issue) in self.issues.iter().enumerate() {
-            if i > 0 {
-                write!(f, "; ")?;
-            }
-            write!(f, "{issue}")?;
-        }
-        Ok(())
+        write_issues(f, "the eligibility request cannot be sent: ", &self.issues)
     }
 }
 
@@ -201,33 +195,27 @@ impl Checker {
         self.issues.push(Issue { trace_number: self.trace.clone(), problem });
     }
 
-    fn text(&mut self, field: &'static str, value: &str, max: usize) {
-        let v = clean_text(value);
-        if v.is_empty() {
-            self.add(Problem::Empty { field });
-        } else if v.len() > max {
-            self.add(Problem::TooLong { field, max });
+    fn fault(&mut self, field: &'static str, fault: Option<FieldFault>) {
+        match fault {
+            Some(FieldFault::Empty) => self.add(Problem::Empty { field }),
+            Some(FieldFault::TooLong { max }) => self.add(Problem::TooLong { field, max }),
+            Some(FieldFault::BadCharacters) => self.add(Problem::BadCharacters { field }),
+            None => {}
         }
+    }
+
+    /// A free-text field (names, addresses): required, and at most `max` characters once cleaned.
+    fn text(&mut self, field: &'static str, value: &str, max: usize) {
+        self.fault(field, text_fault(value, max));
     }
 
     fn optional_text(&mut self, field: &'static str, value: Option<&str>, max: usize) {
-        if let Some(v) = value
-            && clean_text(v).len() > max
-        {
-            self.add(Problem::TooLong { field, max });
-        }
+        self.fault(field, optional_text_fault(value, max));
     }
 
+    /// An identifier written as given: required, writable, at most `max` characters.
     fn id(&mut self, field: &'static str, value: &str, max: usize) {
-        let v = value.trim();
-        let d = Delimiters::STANDARD;
-        if v.is_empty() {
-            self.add(Problem::Empty { field });
-        } else if !v.chars().all(|c| (c.is_ascii_graphic() || c == ' ') && !d.is_delimiter(c)) {
-            self.add(Problem::BadCharacters { field });
-        } else if v.len() > max {
-            self.add(Problem::TooLong { field, max });
-        }
+        self.fault(field, id_fault(value, max));
     }
 
     fn person(&mut self, field: &'static str, name: &PersonName) {

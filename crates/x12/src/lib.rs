@@ -18,6 +18,7 @@ pub mod eligibility270;
 pub mod eligibility271;
 pub mod envelope;
 pub mod error;
+mod field_checks;
 mod fields;
 pub mod remittance835;
 pub mod syntax;
