@@ -9,8 +9,8 @@ use crate::AppState;
 use crate::auth::ApiActor;
 use crate::error::{ApiError, Problem};
 use axum::Json;
-use axum::extract::{FromRequest, Multipart, Request, State};
-use axum::http::{StatusCode, header};
+use axum::extract::{FromRequest, Request, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use medoffice_app::AppError;
@@ -75,22 +75,13 @@ async fn import_statement(
     actor: &medoffice_app::Actor,
     request: Request,
 ) -> Result<(StatusCode, Json<ImportResult>), Rejected> {
-    let multipart =
-        request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("multipart/form-data"));
-    let input = if multipart {
-        let mut form = Multipart::from_request(request, &()).await.map_err(|e| field_error("file", e.body_text()))?;
-        let mut input = ImportStatementInput::default();
-        while let Some(field) = form.next_field().await.map_err(|e| field_error("file", e.body_text()))? {
-            match field.name().unwrap_or("") {
-                "file" => {
-                    input.file_name = field.file_name().unwrap_or("").to_string();
-                    input.bytes = field.bytes().await.map_err(|e| field_error("file", e.body_text()))?.to_vec();
-                }
-                "account_id" => input.account_id = field.text().await.map_err(|e| field_error("account_id", e.body_text()))?,
-                _ => {}
-            }
+    let input = if super::is_multipart(&request) {
+        let mut upload = super::multipart_upload(request, &["account_id"]).await?;
+        ImportStatementInput {
+            account_id: upload.fields.remove("account_id").unwrap_or_default(),
+            file_name: upload.file_name,
+            bytes: upload.bytes,
         }
-        input
     } else {
         let ApiJson(body) = ApiJson::<serde_json::Value>::from_request(request, &()).await.map_err(Rejected::Body)?;
         let body: StatementUpload = from_json(&body)?;

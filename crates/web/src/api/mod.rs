@@ -10,8 +10,12 @@ mod claims;
 mod claims_cob;
 mod cms1500;
 mod code_sets;
+mod collections;
+mod denials;
+mod deposits;
 mod eligibility;
 mod front_desk;
+mod invoices;
 mod ledger;
 mod mail;
 mod messages;
@@ -19,8 +23,10 @@ mod patient_accounts;
 mod patients;
 mod payables;
 mod practice;
+mod receivables;
 mod remittances;
 mod schedule_setup;
+mod statements;
 
 use crate::AppState;
 use crate::error::{ApiError, FieldProblem, Problem};
@@ -48,6 +54,16 @@ pub fn routes() -> Router<AppState> {
         .route("/patients/{id}/merge", post(patients::merge))
         .route("/patients/{id}/account", get(patient_accounts::account))
         .route("/patients/{id}/payments", post(patient_accounts::take_payment))
+        .route("/patients/{id}/family", get(receivables::family))
+        .route("/patients/{id}/guarantor", put(receivables::set_guarantor))
+        .route("/receivables/aging", get(receivables::aging))
+        .route("/receivables/ar-metrics", get(receivables::metrics))
+        .route("/collections", get(collections::worklist))
+        .route("/collections/agency-exports", post(collections::export_to_agency))
+        .route("/dunning/runs", post(collections::run_dunning))
+        .route("/payment-plans", post(collections::create_plan).get(collections::list_plans))
+        .route("/write-offs", post(collections::write_off))
+        .route("/refunds", post(collections::refund))
         .route("/payers", get(practice::payers))
         .route("/providers", get(practice::providers))
         .route("/payers/{id}", get(code_sets::payer).put(code_sets::update_payer))
@@ -103,6 +119,22 @@ pub fn routes() -> Router<AppState> {
         .route("/acknowledgements/{id}", get(acknowledgements::get_one))
         .route("/remittances", post(remittances::import).get(remittances::list))
         .route("/remittances/{id}", get(remittances::get_one))
+        .route("/underpayments", get(remittances::underpayments))
+        .route("/denials", get(denials::list))
+        .route("/denials/{claim_id}/appeal", post(denials::appeal))
+        .route("/denials/{claim_id}/write-off", post(denials::write_off))
+        .route("/denials/{claim_id}/bill-patient", post(denials::bill_patient))
+        .route("/paper-eobs", post(denials::post_paper_eob))
+        .route("/third-parties", get(invoices::parties).post(invoices::add_party))
+        .route("/third-parties/{id}", get(invoices::party).put(invoices::replace_party))
+        .route("/invoices", get(invoices::list).post(invoices::create))
+        .route("/invoices/{id}", get(invoices::get_one))
+        .route("/invoices/{id}/pdf", get(invoices::pdf))
+        .route("/invoices/{id}/payments", post(invoices::pay))
+        .route("/invoices/{id}/void", post(invoices::void))
+        .route("/invoice-aging", get(invoices::aging))
+        .route("/invoice-late-charges", post(invoices::late_charges))
+        .route("/invoice-late-charges/{id}/reverse", post(invoices::reverse_late_charge))
         .route("/claims/{id}", get(claims::claim))
         .route("/claims/{id}/status", post(claims::change_status))
         .route("/claims/{id}/payer-says", get(claim_status::history))
@@ -123,12 +155,21 @@ pub fn routes() -> Router<AppState> {
         .route("/bank/lines/{id}/unmatch", post(bank::unmatch))
         .route("/bank/lines/{id}/ignore", post(bank::ignore))
         .route("/bank/lines/{id}/post", post(bank::post_line))
+        .route("/deposits", post(deposits::make))
+        .route("/deposits/undeposited", get(deposits::undeposited))
+        .route("/deposits/{id}", get(deposits::get_one))
+        .route("/deposits/{id}/undo", post(deposits::undo))
         .route("/mail", post(mail::log).get(mail::list))
         .route("/mail/{id}", get(mail::get_one))
         .route("/records-requests", post(mail::log_request).get(mail::list_requests))
         .route("/records-requests/{id}", get(mail::get_request))
         .route("/records-requests/{id}/fulfil", post(mail::fulfil))
         .route("/messages", post(messages::create).get(messages::list))
+        .route("/statements", get(statements::list))
+        .route("/statements/runs", post(statements::run))
+        .route("/statements/{id}", get(statements::get_one))
+        .route("/late-charges/runs", post(statements::late_charges))
+        .route("/late-charges/{id}/reversal", post(statements::reverse))
         .route("/documents/{*rest}", any(not_built))
         .route("/patients/{id}/documents", any(not_built))
         .method_not_allowed_fallback(method_not_allowed)
@@ -142,6 +183,9 @@ pub fn routes() -> Router<AppState> {
         patients::create, patients::list, patients::get_one, patients::update,
         patients::add_coverage, patients::list_coverages, patients::update_coverage, patients::merge,
         patient_accounts::account, patient_accounts::take_payment,
+        receivables::aging, receivables::metrics, receivables::family, receivables::set_guarantor,
+        collections::worklist, collections::run_dunning, collections::create_plan, collections::list_plans,
+        collections::export_to_agency, collections::write_off, collections::refund,
         practice::payers, practice::providers,
         code_sets::payer, code_sets::update_payer, code_sets::icd10cm, code_sets::icd10cm_code, code_sets::procedures,
         code_sets::import_procedures, code_sets::fee_schedule, code_sets::set_standard_fee, code_sets::set_payer_fee, code_sets::quote,
@@ -156,14 +200,20 @@ pub fn routes() -> Router<AppState> {
         payables::bills, payables::enter_bill, payables::bill,
         bank::import, bank::list, bank::get_one, bank::clear, bank::reconcile,
         bank::match_line, bank::unmatch, bank::ignore, bank::post_line,
+        deposits::undeposited, deposits::make, deposits::get_one, deposits::undo,
         claims::open_encounter, claims::encounter, claims::post_charges, claims::worklist, claims::claim, claims::change_status, claims::export,
         claims_cob::correct, claims_cob::set_frequency, claims_cob::bill_secondary,
         cms1500::claim_form, cms1500::print, cms1500::print_file,
         claim_status::request, claim_status::request_file, claim_status::import, claim_status::history,
         eligibility::request, eligibility::request_file, eligibility::import,
         acknowledgements::import, acknowledgements::list, acknowledgements::get_one,
-        remittances::import, remittances::list, remittances::get_one,
+        remittances::import, remittances::list, remittances::get_one, remittances::underpayments,
+        denials::list, denials::appeal, denials::write_off, denials::bill_patient, denials::post_paper_eob,
+        invoices::parties, invoices::add_party, invoices::party, invoices::replace_party, invoices::list, invoices::create,
+        invoices::get_one, invoices::pdf, invoices::pay, invoices::void, invoices::aging, invoices::late_charges,
+        invoices::reverse_late_charge,
         messages::create, messages::list,
+        statements::list, statements::get_one, statements::run, statements::late_charges, statements::reverse,
         mail::log, mail::list, mail::get_one, mail::log_request, mail::list_requests, mail::get_request, mail::fulfil,
     ),
     components(schemas(Problem, FieldProblem)),
@@ -322,27 +372,50 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
     }
 }
 
-/// A file uploaded to an import endpoint: the request's body as it is, or the `file` part of a
-/// `multipart/form-data` body (with its file name). Anything unreadable is 422 on `file`.
-pub(crate) async fn uploaded_file(request: Request) -> Result<(String, Vec<u8>), ApiError> {
-    use axum::extract::Multipart;
-    let bad = |message: String| ApiError(AppError::Validation(ValidationErrors::single("file", message)));
-    let multipart = request
+/// Whether the request's body is `multipart/form-data`.
+pub(crate) fn is_multipart(request: &Request) -> bool {
+    request
         .headers()
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("multipart/form-data"));
-    if !multipart {
-        let bytes = axum::body::Bytes::from_request(request, &()).await.map_err(|e| bad(e.body_text()))?;
-        return Ok((String::new(), bytes.to_vec()));
-    }
-    let mut form = Multipart::from_request(request, &()).await.map_err(|e| bad(e.body_text()))?;
-    let mut file = (String::new(), Vec::new());
-    while let Some(field) = form.next_field().await.map_err(|e| bad(e.body_text()))? {
-        if field.name() == Some("file") {
-            let name = field.file_name().unwrap_or("").to_string();
-            file = (name, field.bytes().await.map_err(|e| bad(e.body_text()))?.to_vec());
+        .is_some_and(|v| v.starts_with("multipart/form-data"))
+}
+
+/// A `multipart/form-data` upload: the `file` part (its file name and bytes) and the other parts
+/// named in `fields`, as text. Anything unreadable is 422 on the part's name.
+pub(crate) struct MultipartUpload {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+    pub fields: std::collections::HashMap<String, String>,
+}
+
+pub(crate) async fn multipart_upload(request: Request, fields: &[&str]) -> Result<MultipartUpload, ApiError> {
+    use axum::extract::Multipart;
+    let bad = |field: &str, message: String| ApiError(AppError::Validation(ValidationErrors::single(field, message)));
+    let mut form = Multipart::from_request(request, &()).await.map_err(|e| bad("file", e.body_text()))?;
+    let mut upload = MultipartUpload { file_name: String::new(), bytes: Vec::new(), fields: Default::default() };
+    while let Some(part) = form.next_field().await.map_err(|e| bad("file", e.body_text()))? {
+        let name = part.name().unwrap_or("").to_string();
+        if name == "file" {
+            upload.file_name = part.file_name().unwrap_or("").to_string();
+            upload.bytes = part.bytes().await.map_err(|e| bad("file", e.body_text()))?.to_vec();
+        } else if let Some(&field) = fields.iter().find(|f| **f == name) {
+            let text = part.text().await.map_err(|e| bad(field, e.body_text()))?;
+            upload.fields.insert(name, text);
         }
     }
-    Ok(file)
+    Ok(upload)
+}
+
+/// A file uploaded to an import endpoint: the request's body as it is, or the `file` part of a
+/// `multipart/form-data` body (with its file name). Anything unreadable is 422 on `file`.
+pub(crate) async fn uploaded_file(request: Request) -> Result<(String, Vec<u8>), ApiError> {
+    if !is_multipart(&request) {
+        let bytes = axum::body::Bytes::from_request(request, &())
+            .await
+            .map_err(|e| ApiError(AppError::Validation(ValidationErrors::single("file", e.body_text()))))?;
+        return Ok((String::new(), bytes.to_vec()));
+    }
+    let upload = multipart_upload(request, &[]).await?;
+    Ok((upload.file_name, upload.bytes))
 }
