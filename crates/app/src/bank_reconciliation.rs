@@ -126,6 +126,9 @@ pub struct BankLineView {
     /// A deposit batch: the further ledger lines matched with this bank line (`matched` is the
     /// first); their sum with `matched` is the bank line's amount.
     pub batch: Vec<LedgerLineView>,
+    /// The 835 trace number (TRN02) the line was matched by automatically: its description names
+    /// a remittance's EFT.
+    pub matched_by_trace: Option<String>,
 }
 
 /// A statement with its lines.
@@ -410,15 +413,18 @@ impl App {
         lines: &[StatementLineRow],
         now: &str,
     ) -> Result<usize> {
-        let bank: Vec<(&StatementLineRow, BankItem)> = lines.iter().filter_map(|l| bank_item(l).map(|b| (l, b))).collect();
+        let by_trace = self.match_by_trace(conn, actor, account_id, lines, now).await?;
+        let bank: Vec<(&StatementLineRow, BankItem)> =
+            lines.iter().filter(|l| !by_trace.contains(&l.id)).filter_map(|l| bank_item(l).map(|b| (l, b))).collect();
         let Some((from, to)) = window(bank.iter().map(|(_, b)| b.date)) else {
-            return Ok(0);
+            self.clear_reversal_pairs(conn, actor, account_id, now).await?;
+            return Ok(by_trace.len());
         };
         let open = store::open_cash_lines(conn, &actor.practice_id, account_id, &from, &to, LEDGER_LINE_LIMIT).await?;
         let ledger: Vec<(&CashLineRow, LedgerItem)> = open.iter().filter_map(|l| ledger_item(l).map(|i| (l, i))).collect();
         let items: Vec<BankItem> = bank.iter().map(|(_, b)| b.clone()).collect();
         let ledger_items: Vec<LedgerItem> = ledger.iter().map(|(_, i)| i.clone()).collect();
-        let mut matched = 0;
+        let mut matched = by_trace.len();
         for ((line, _), found) in bank.iter().zip(bank::auto_match(&items, &ledger_items)) {
             if let Some(i) = found {
                 let (cash, _) = ledger[i];
@@ -429,6 +435,38 @@ impl App {
         }
         self.clear_reversal_pairs(conn, actor, account_id, now).await?;
         Ok(matched)
+    }
+
+    /// Matches each money-in bank line whose description names a remittance's trace number (an
+    /// EFT: "ACH CREDIT AETNA TRN*1*EFT77123*1066033492") with that remittance's payment line on
+    /// the account, of the same amount, before any match by amount and date (which could pick
+    /// another line of the same amount). Returns the ids of the bank lines it matched.
+    async fn match_by_trace(
+        &self,
+        conn: &mut Connection,
+        actor: &Actor,
+        account_id: &str,
+        lines: &[StatementLineRow],
+        now: &str,
+    ) -> Result<HashSet<String>> {
+        let mut done = HashSet::new();
+        if !lines.iter().any(|l| l.amount_cents > 0) {
+            return Ok(done);
+        }
+        let remitted = store::open_remittance_cash_lines(conn, &actor.practice_id, account_id, LEDGER_LINE_LIMIT).await?;
+        let mut taken: HashSet<usize> = HashSet::new();
+        for line in lines.iter().filter(|l| l.amount_cents > 0) {
+            let found = remitted.iter().enumerate().find(|(i, r)| {
+                !taken.contains(i) && r.amount_cents == line.amount_cents && mentions_trace(&line.description, &r.trace_number)
+            });
+            let Some((i, r)) = found else { continue };
+            if store::set_match(conn, &actor.practice_id, &line.id, &r.entry_id, r.line_number, &actor.user_id, now).await? {
+                store::set_match_trace(conn, &actor.practice_id, &line.id, Some(&r.trace_number)).await?;
+                taken.insert(i);
+                done.insert(line.id.clone());
+            }
+        }
+        Ok(done)
     }
 
     /// The account when it exists and takes statements; an error on `account_id` otherwise.
@@ -492,6 +530,8 @@ impl App {
         };
         let ledger: Vec<LedgerItem> = open.iter().filter_map(ledger_item).collect();
         let usable: Vec<&CashLineRow> = open.iter().filter(|l| ledger_item(l).is_some()).collect();
+        let traces: std::collections::HashMap<String, String> =
+            store::match_traces(&mut tx, &actor.practice_id, statement_id).await?.into_iter().collect();
         let mut lines = Vec::with_capacity(rows.len());
         for r in rows {
             let (matched, reconciled) = match (&r.matched_entry_id, r.matched_line_number) {
@@ -511,6 +551,7 @@ impl App {
             };
             let batch = store::batch_lines(&mut tx, &actor.practice_id, &r.id).await?.iter().map(ledger_view).collect();
             lines.push(BankLineView {
+                matched_by_trace: if r.status == "matched" { traces.get(&r.id).cloned() } else { None },
                 id: r.id,
                 line_number: r.line_number,
                 date: r.line_date,
@@ -662,6 +703,7 @@ impl App {
         }
         let now = self.now_text();
         store::delete_batch(&mut tx, &actor.practice_id, &line.id).await?;
+        store::set_match_trace(&mut tx, &actor.practice_id, &line.id, None).await?;
         store::set_unmatched_status(&mut tx, &actor.practice_id, &line.id, "unmatched", &actor.user_id, &now).await?;
         self.audit(
             &mut tx,
@@ -918,6 +960,32 @@ impl App {
         tx.commit().await.map_err(StoreError::from)?;
         Ok(view)
     }
+}
+
+/// Whether a bank line's description names an 835 trace number: the trace appears, in any case,
+/// with no letter or digit right before or after it (so EFT7712 is not found in EFT77123).
+/// Traces shorter than four characters are too easily found by chance and never match.
+pub fn mentions_trace(description: &str, trace: &str) -> bool {
+    let trace = trace.trim().to_ascii_uppercase();
+    if trace.len() < 4 {
+        return false;
+    }
+    let text = description.to_ascii_uppercase();
+    let mut from = 0;
+    while let Some(at) = text[from..].find(&trace) {
+        let start = from + at;
+        let end = start + trace.len();
+        let before = text[..start].chars().next_back().is_none_or(|c| !c.is_ascii_alphanumeric());
+        let after = text[end..].chars().next().is_none_or(|c| !c.is_ascii_alphanumeric());
+        if before && after {
+            return true;
+        }
+        from = start + 1;
+        while !text.is_char_boundary(from) {
+            from += 1;
+        }
+    }
+    false
 }
 
 fn taken_message(cash: &CashLineRow) -> String {
@@ -1186,5 +1254,25 @@ impl App {
                 }
             })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mentions_trace;
+
+    #[test]
+    fn a_trace_number_is_found_in_an_ach_description_whatever_its_case() {
+        assert!(mentions_trace("ACH CREDIT AETNA TRN*1*EFT77123*1066033492", "EFT77123"));
+        assert!(mentions_trace("aetna hcclaimpmt eft77123 ppd", "EFT77123"));
+        assert!(mentions_trace("EFT77123", " EFT77123 "));
+    }
+
+    #[test]
+    fn a_trace_number_inside_a_longer_number_or_too_short_is_not_found() {
+        assert!(!mentions_trace("ACH CREDIT TRN*1*EFT771234*1066033492", "EFT77123"));
+        assert!(!mentions_trace("ACH CREDIT TRN*1*XEFT77123", "EFT77123"));
+        assert!(!mentions_trace("DEPOSIT 123", "123"));
+        assert!(!mentions_trace("ACH CREDIT", ""));
     }
 }

@@ -210,6 +210,8 @@ impl App {
             void_reason: None,
         };
         payments::insert_payment(&mut tx, &row).await?;
+        // After a write-off, the payment first restores what it pays of the bad debt (collections).
+        self.recover_bad_debt_in(&mut tx, actor, &row.patient_id, &row.id, amount).await?;
         // product.md: a payment from the patient debits Undeposited funds and credits AR - Patients.
         let posted = self
             .post_entry(

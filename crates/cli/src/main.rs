@@ -112,6 +112,21 @@ enum Command {
         #[command(subcommand)]
         command: LedgerCommand,
     },
+    /// Patient receivables: dunning letters and late charges.
+    Ar {
+        #[command(subcommand)]
+        command: ArCommand,
+    },
+    /// Patient statements: run the practice's statements for a date and family-name group.
+    Statements {
+        #[command(subcommand)]
+        command: StatementsCommand,
+    },
+    /// Third-party invoices (employers, schools, attorneys): late charges by each party's policy.
+    Invoices {
+        #[command(subcommand)]
+        command: InvoicesCommand,
+    },
     /// Encrypted backup of the whole practice. Not built yet.
     Backup {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
@@ -122,10 +137,23 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
         rest: Vec<String>,
     },
-    /// Letters from templates. Not built yet.
+    /// Letters from templates.
     Letters {
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-        rest: Vec<String>,
+        #[command(subcommand)]
+        command: LettersCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum LettersCommand {
+    /// Render one letter from a template (its key, e.g. welcome) for a patient to a PDF file.
+    Render {
+        #[arg(long)]
+        template: String,
+        #[arg(long)]
+        patient: String,
+        #[arg(long)]
+        out: std::path::PathBuf,
     },
 }
 
@@ -246,6 +274,45 @@ enum LedgerCommand {
         /// YYYY-MM-DD.
         #[arg(long)]
         as_of: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ArCommand {
+    /// Make the dunning letters due (30/60/90 days past due, each level once), logged as outgoing mail; prints {"letters": N}.
+    Dunning {
+        /// YYYY-MM-DD; default today.
+        #[arg(long)]
+        date: Option<String>,
+    },
+    /// Apply late charges by the practice's policy as of a date (default today), for the daily cron job: prints {"charged": N, "total_cents": X}.
+    LateCharges {
+        /// YYYY-MM-DD; default today.
+        #[arg(long)]
+        date: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum StatementsCommand {
+    /// Make the statements due (one per patient owing at least the minimum, idempotent per date), e-mail those that chose it, and print {"statements": N, "emailed": E, "printed": P, "total_cents": X, ...}; the batch PDF is on /billing/statements.
+    Run {
+        /// YYYY-MM-DD (default today).
+        #[arg(long)]
+        date: Option<String>,
+        /// Family-name group such as A-F (default: everyone, or the week's group under the letter-group cycle).
+        #[arg(long)]
+        group: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum InvoicesCommand {
+    /// Charge late fees on overdue third-party invoices as of a date (default today), for cron: at most one per invoice in 30 days; prints {"charged": N, "total_cents": X}.
+    LateCharges {
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        date: Option<String>,
     },
 }
 
@@ -379,6 +446,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 Err(Failure { code: 1, message: report.broken.unwrap_or_else(|| "the audit chain is broken".into()) })
             }
         }
+        Command::Ar { command: ArCommand::Dunning { date } } => {
+            let app = open(&cli.db).await?;
+            let run = app.run_dunning_offline(date.as_deref().unwrap_or("")).await?;
+            println!("{}", serde_json::json!({ "letters": run.letters, "as_of": run.as_of }));
+            Ok(())
+        }
         Command::Messages { command: MessagesCommand::Escalate } => {
             let app = open(&cli.db).await?;
             let escalated = app.escalate_due(app.now()).await?;
@@ -500,6 +573,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             print!("{}", app.export_journal_offline(format).await?);
             Ok(())
         }
+        Command::Invoices { command: InvoicesCommand::LateCharges { date } } => {
+            let app = open(&cli.db).await?;
+            let run = app.apply_invoice_late_charges_offline(date.as_deref()).await?;
+            println!("{}", serde_json::json!({"charged": run.charged, "total_cents": run.total_cents}));
+            Ok(())
+        }
         Command::Ledger { command: LedgerCommand::PostRecurring { as_of } } => {
             let app = open(&cli.db).await?;
             let run = app.post_due_recurring_entries_offline(as_of.as_deref()).await?;
@@ -518,9 +597,32 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 }),
             }
         }
+        Command::Statements { command: StatementsCommand::Run { date, group } } => {
+            let app = open(&cli.db).await?;
+            let run = app.run_statements_offline(date.as_deref(), group.as_deref()).await?;
+            println!(
+                "{}",
+                serde_json::json!({"statements": run.statements, "emailed": run.emailed, "printed": run.printed,
+                    "total_cents": run.total_cents, "run_id": run.run_id, "run_date": run.run_date, "group": run.cycle_group})
+            );
+            Ok(())
+        }
+        Command::Ar { command: ArCommand::LateCharges { date } } => {
+            let app = open(&cli.db).await?;
+            let run = app.apply_late_charges_offline(date.as_deref()).await?;
+            println!("{}", serde_json::json!({"charged": run.charged, "total_cents": run.total_cents, "as_of": run.as_of}));
+            Ok(())
+        }
         Command::Backup { .. } => not_built("backup"),
         Command::Restore { .. } => not_built("restore"),
-        Command::Letters { .. } => not_built("letters"),
+        Command::Letters { command: LettersCommand::Render { template, patient, out } } => {
+            let app = open(&cli.db).await?;
+            let pdf = app.render_letter_pdf_offline(&template, &patient).await?;
+            std::fs::write(&out, &pdf)
+                .map_err(|e| Failure { code: 1, message: format!("could not write {}: {e}", out.display()) })?;
+            println!("{}", serde_json::json!({ "out": out.display().to_string(), "bytes": pdf.len() }));
+            Ok(())
+        }
     }
 }
 

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod coding;
 pub mod identifiers;
 pub mod ledger;
+pub mod letters;
 pub mod messages;
 pub mod money;
 pub mod patients;

@@ -107,6 +107,10 @@ impl Role {
             ManageReceivables => matches!(self, Admin | Biller),
             WriteOffBadDebt => matches!(self, Admin | Biller),
             MakeDeposits => matches!(self, Admin | Biller | Bookkeeper | FrontDesk),
+            // Letters: the office manager keeps the templates; everyone who deals with patients
+            // writes letters from them.
+            ManageLetterTemplates => matches!(self, Admin),
+            WriteLetters => matches!(self, Admin | FrontDesk | Biller | Provider),
         }
     }
 }
@@ -223,6 +227,10 @@ pub enum Action {
     WriteOffBadDebt,
     /// Group received payments (undeposited funds) into a bank deposit.
     MakeDeposits,
+    /// Edit the practice's letter templates.
+    ManageLetterTemplates,
+    /// Write letters from templates (preview, save, print, e-mail) and read them on the chart.
+    WriteLetters,
 }
 
 /// A password staff choose must be long; the full policy (common-password list, MFA) grows with the

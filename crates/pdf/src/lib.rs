@@ -16,6 +16,10 @@
 //! fonts' AFM widths ([`text_width`]), which is what right-aligned amounts need.
 
 pub mod cms1500;
+pub mod dunning;
+pub mod invoice;
+pub mod letter;
+pub mod statement;
 mod metrics;
 
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
@@ -381,6 +385,13 @@ impl Document {
             self.cursor -= LINE;
         }
         self.cursor -= LINE / 2.0;
+    }
+
+    /// A paragraph with no gap after it, so the next one continues on the next line (address
+    /// blocks and a letter's closing lines).
+    pub fn line(&mut self, text: &str) {
+        self.paragraph(text);
+        self.cursor += LINE / 2.0;
     }
 
     /// Each column's left and right edge.

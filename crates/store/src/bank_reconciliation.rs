@@ -594,3 +594,62 @@ pub async fn open_reversal_pairs(
     .fetch_all(conn)
     .await?)
 }
+
+/// A remittance's payment line on a cash account (an EFT posted straight to cash), open for
+/// matching, with the remittance's trace number (TRN02).
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct RemittanceCashLineRow {
+    pub entry_id: String,
+    pub line_number: i64,
+    pub entry_date: String,
+    pub amount_cents: i64,
+    pub trace_number: String,
+}
+
+/// The account's open remittance payment lines (debits of entries with source kind
+/// `remittance`, neither matched nor cleared), oldest first (at most `limit`) (migration 0030).
+pub async fn open_remittance_cash_lines(
+    conn: &mut AnyConnection,
+    practice_id: &str,
+    account_id: &str,
+    limit: i64,
+) -> Result<Vec<RemittanceCashLineRow>> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT l.entry_id, l.line_number, l.entry_date, l.debit_cents AS amount_cents, r.trace_number \
+         FROM journal_line l JOIN journal_entry e ON e.practice_id = l.practice_id AND e.id = l.entry_id \
+         JOIN remittance r ON r.practice_id = e.practice_id AND r.id = e.source_id \
+         WHERE l.practice_id = $1 AND l.account_id = $2 AND e.source_kind = 'remittance' AND l.debit_cents > 0 \
+         AND {NOT_RECONCILED} \
+         AND NOT EXISTS (SELECT 1 FROM bank_statement_line b WHERE b.practice_id = l.practice_id \
+             AND b.matched_entry_id = l.entry_id AND b.matched_line_number = l.line_number) \
+         ORDER BY l.entry_date, l.entry_id LIMIT $3"
+    )))
+    .bind(practice_id)
+    .bind(account_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Records (or, with `None`, forgets) the 835 trace number a bank line was matched by.
+pub async fn set_match_trace(conn: &mut AnyConnection, practice_id: &str, id: &str, trace_number: Option<&str>) -> Result<()> {
+    sqlx::query("UPDATE bank_statement_line SET match_trace_number = $3 WHERE practice_id = $1 AND id = $2")
+        .bind(practice_id)
+        .bind(id)
+        .bind(trace_number)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The statement's lines matched by a trace number: (line id, trace number).
+pub async fn match_traces(conn: &mut AnyConnection, practice_id: &str, statement_id: &str) -> Result<Vec<(String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT id, match_trace_number FROM bank_statement_line WHERE practice_id = $1 AND statement_id = $2 \
+         AND match_trace_number IS NOT NULL",
+    )
+    .bind(practice_id)
+    .bind(statement_id)
+    .fetch_all(conn)
+    .await?)
+}

@@ -117,12 +117,13 @@ pub struct PatientLabelRow {
     pub given_name: String,
 }
 
-/// The name and MRN of every patient with at least one journal line (the only ones an aging report
-/// can name), in one query rather than one per row.
+/// The name and MRN of every patient with at least one journal line, and of every guarantor (the
+/// only ones an aging report can name), in one query rather than one per row.
 pub async fn patient_labels(conn: &mut AnyConnection, practice_id: &str) -> Result<Vec<PatientLabelRow>> {
     Ok(sqlx::query_as(
         "SELECT p.id, p.mrn, p.family_name, p.given_name FROM patient p WHERE p.practice_id = $1 \
-         AND EXISTS (SELECT 1 FROM journal_line l WHERE l.practice_id = p.practice_id AND l.patient_id = p.id)",
+         AND (EXISTS (SELECT 1 FROM journal_line l WHERE l.practice_id = p.practice_id AND l.patient_id = p.id) \
+         OR EXISTS (SELECT 1 FROM patient_guarantor g WHERE g.practice_id = p.practice_id AND g.guarantor_patient_id = p.id))",
     )
     .bind(practice_id)
     .fetch_all(conn)
@@ -154,7 +155,13 @@ pub async fn provider_names(conn: &mut AnyConnection, practice_id: &str) -> Resu
 }
 
 /// The debits and credits of one account dated from `from` to `to` (both included, `YYYY-MM-DD`).
-pub async fn account_activity(conn: &mut AnyConnection, practice_id: &str, account_number: &str, from: &str, to: &str) -> Result<(i64, i64)> {
+pub async fn account_activity(
+    conn: &mut AnyConnection,
+    practice_id: &str,
+    account_number: &str,
+    from: &str,
+    to: &str,
+) -> Result<(i64, i64)> {
     Ok(sqlx::query_as(
         "SELECT CAST(COALESCE(SUM(l.debit_cents), 0) AS BIGINT), CAST(COALESCE(SUM(l.credit_cents), 0) AS BIGINT) \
          FROM journal_line l JOIN ledger_account a ON a.practice_id = l.practice_id AND a.id = l.account_id \
@@ -191,4 +198,21 @@ pub async fn payments_received(conn: &mut AnyConnection, practice_id: &str, from
         pat = touches("'1110'"),
     );
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(practice_id).bind(from).bind(to).fetch_one(conn).await?)
+}
+
+/// Every line of one account dated on or before `as_of`, in no particular order: the aging
+/// reports group and sort them in memory anyway, and leaving the sort out of the query saves the
+/// database a sort of the whole account (seconds at a million lines on SQLite).
+pub async fn movements_unsorted(
+    conn: &mut AnyConnection,
+    practice_id: &str,
+    account_number: &str,
+    as_of: &str,
+) -> Result<Vec<MovementRow>> {
+    let sql = format!(
+        "SELECT {MOVEMENT_COLUMNS} FROM journal_line l \
+         JOIN ledger_account a ON a.practice_id = l.practice_id AND a.id = l.account_id \
+         WHERE l.practice_id = $1 AND a.number = $2 AND l.entry_date <= $3"
+    );
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(practice_id).bind(account_number).bind(as_of).fetch_all(conn).await?)
 }

@@ -353,3 +353,63 @@ both_backends! {
         assert_eq!(done.outstanding_deposits.iter().map(|l| l.entry_id.as_str()).collect::<Vec<_>>(), [far.as_str()]);
     }
 }
+
+both_backends! {
+    async fn a_deposits_one_cash_line_matches_the_banks_one_deposit_line(env: TestEnv) {
+        use medoffice_app::deposits::NewDepositInput;
+        use medoffice_app::patient_accounts::PatientPaymentInput;
+        let b = crate::encounters::billing_setup(&env).await;
+        let desk = &b.staff.front_desk;
+        let bk = &b.staff.bookkeeper;
+        for (amount, method, reference) in [("45.00", "cash", ""), ("120.00", "check", "2231"), ("30.00", "cash", "")] {
+            let input = PatientPaymentInput { amount: amount.into(), method: method.into(), reference: reference.into() };
+            env.app.take_patient_payment(desk, &b.patient_id, &input).await.unwrap();
+        }
+        let deposit = env.app.make_deposit(desk, &NewDepositInput { all: true, ..Default::default() }).await.unwrap();
+        assert_eq!(deposit.total_cents, 19_500);
+        // A $195.00 receipt of another kind the same week: the deposit's own line is matched, by date.
+        post(&env, bk, "2026-06-13", "Grant received", accounts::CASH_OPERATING, "4900", 19_500).await;
+
+        let cash = cash_account(&env, bk).await;
+        let csv = "Date,Description,Amount\n06/16/2026,DEPOSIT BRANCH 14,195.00\n";
+        let imported = env.app.import_bank_statement(bk, &file(&cash, "june.csv", csv)).await.unwrap();
+        assert_eq!(imported.matched, 1);
+        let statement = env.app.bank_statement(bk, &imported.statement_id.unwrap()).await.unwrap();
+        let matched = statement.lines[0].matched.as_ref().unwrap();
+        assert_eq!((matched.entry_id.as_str(), matched.line_number, matched.amount_cents), (deposit.journal_entry_id.as_str(), 1, 19_500));
+        assert!(statement.lines[0].batch.is_empty() && statement.lines[0].matched_by_trace.is_none());
+    }
+}
+
+both_backends! {
+    async fn an_eft_is_matched_with_its_remittance_by_the_trace_number_in_the_banks_description(env: TestEnv) {
+        let b = crate::encounters::billing_setup(&env).await;
+        let bk = &b.staff.bookkeeper;
+        // Another $140.00 into cash the same day, posted first: matching by amount alone would take it.
+        let other = post(&env, bk, "2026-06-14", "Refund from supplier", accounts::CASH_OPERATING, "6200", 14_000).await;
+        let pcn = crate::deposits::sent_claim_number(&env, &b).await;
+        let done = env.app.import_remittance(&b.staff.biller, &crate::deposits::payment_835("ACH", "EFT77123", &pcn)).await.unwrap();
+        assert_eq!(done.paid_cents, 14_000);
+        assert_eq!(crate::deposits::balance(&env, "1010").await, 0, "an EFT goes to cash, not to undeposited funds");
+        let (remittance_entry,): (String,) =
+            sqlx::query_as("SELECT id FROM journal_entry WHERE source_kind = 'remittance'").fetch_one(env.store.pool()).await.unwrap();
+
+        let cash = cash_account(&env, bk).await;
+        let csv = "Date,Description,Amount\n06/15/2026,ACH CREDIT AETNA TRN*1*EFT77123*1060054000,140.00\n06/15/2026,REFUND HUDSON,140.00\n";
+        let imported = env.app.import_bank_statement(bk, &file(&cash, "june.csv", csv)).await.unwrap();
+        assert_eq!(imported.matched, 2);
+        let statement = env.app.bank_statement(bk, &imported.statement_id.unwrap()).await.unwrap();
+        let eft = &statement.lines[0];
+        assert_eq!(eft.matched.as_ref().map(|m| m.entry_id.as_str()), Some(remittance_entry.as_str()));
+        assert_eq!(eft.matched_by_trace.as_deref(), Some("EFT77123"));
+        assert_eq!(statement.lines[1].matched.as_ref().map(|m| m.entry_id.as_str()), Some(other.as_str()));
+        assert!(statement.lines[1].matched_by_trace.is_none());
+
+        // Unmatched, the line forgets its trace; matching again finds it again.
+        env.app.unmatch_bank_line(bk, &eft.id).await.unwrap();
+        let line = env.app.bank_line(bk, &eft.id).await.unwrap();
+        assert!(line.matched.is_none() && line.matched_by_trace.is_none());
+        assert_eq!(env.app.auto_match_statement(bk, &statement.id).await.unwrap(), 1);
+        assert_eq!(env.app.bank_line(bk, &eft.id).await.unwrap().matched_by_trace.as_deref(), Some("EFT77123"));
+    }
+}

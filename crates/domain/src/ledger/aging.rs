@@ -169,8 +169,18 @@ impl LateChargePolicy {
         percent.max(self.flat_fee_cents)
     }
 
-    /// The policy in the words a statement prints.
+    /// The policy in the words a patient's statement prints: the terms, and that amounts pending
+    /// with insurance are never charged.
     pub fn text(&self) -> String {
+        let mut s = self.terms_text();
+        if self.is_active() {
+            s.push_str(" Amounts your insurance has not yet paid are never charged.");
+        }
+        s
+    }
+
+    /// The policy's terms alone, as an invoice to a third party prints them.
+    pub fn terms_text(&self) -> String {
         if !self.is_active() {
             return "No late charges are added to overdue balances.".into();
         }
@@ -193,7 +203,7 @@ impl LateChargePolicy {
         if self.minimum_balance_cents > 0 {
             s.push_str(&format!(" when it is {} or more", crate::Money::from_cents(self.minimum_balance_cents)));
         }
-        s.push_str(". Amounts your insurance has not yet paid are never charged.");
+        s.push('.');
         s
     }
 }
@@ -268,5 +278,7 @@ mod tests {
         assert!(p.text().contains("1.5% a month"), "{}", p.text());
         assert!(p.text().contains("10 days"));
         assert!(flat.text().contains("at least $5.00"), "{}", flat.text());
+        assert!(p.text().ends_with("Amounts your insurance has not yet paid are never charged."));
+        assert!(!p.terms_text().contains("insurance") && p.terms_text().ends_with("or more."), "{}", p.terms_text());
     }
 }

@@ -198,6 +198,8 @@ struct LineRow {
     suggestions: Vec<LedgerRow>,
     /// The picker's ledger lines, when this line's picker is open.
     picker: Option<Vec<LedgerRow>>,
+    /// The 835 trace number it was matched by, or empty.
+    trace: String,
 }
 
 fn line_row(l: BankLineView) -> LineRow {
@@ -215,6 +217,7 @@ fn line_row(l: BankLineView) -> LineRow {
         reconciled: l.reconciled,
         suggestions: l.suggestions.iter().map(ledger_row).collect(),
         picker: None,
+        trace: l.matched_by_trace.unwrap_or_default(),
     }
 }
 

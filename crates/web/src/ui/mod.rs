@@ -12,14 +12,20 @@ mod claims;
 mod claims_cob;
 mod cms1500;
 mod code_sets;
+mod collections;
+mod denials;
+mod deposits;
 mod eligibility;
 mod encounters;
+mod invoices;
 mod ledger;
 mod ledger_downloads;
 mod ledger_recurring;
 mod mail;
 mod messages;
+mod paper_eob;
 mod patient_accounts;
+mod receivables;
 mod patients;
 mod payables;
 mod recalls;
@@ -28,6 +34,7 @@ mod remittances;
 mod schedule;
 mod schedule_setup;
 mod session;
+mod statements;
 mod vendors;
 mod waitlist;
 
@@ -109,11 +116,17 @@ pub fn routes() -> Router<AppState> {
         .merge(claim_status::routes())
         .merge(acknowledgements::routes())
         .merge(remittances::routes())
+        .merge(denials::routes())
+        .merge(paper_eob::routes())
         .merge(claims_cob::routes())
         .merge(cms1500::routes())
         .merge(eligibility::routes())
         .merge(encounters::routes())
         .merge(patient_accounts::routes())
+        .merge(receivables::routes())
+        .merge(invoices::routes())
+        .merge(statements::routes())
+        .merge(collections::routes())
         .merge(ledger::routes())
         .route("/books/download/{file}", get(ledger_downloads::download))
         .route("/books/recurring", get(ledger_recurring::index).post(ledger_recurring::create))
@@ -122,6 +135,7 @@ pub fn routes() -> Router<AppState> {
         .route("/books/recurring/{id}/{change}", post(ledger_recurring::set_active))
         .merge(payables::routes())
         .merge(bank::routes())
+        .merge(deposits::routes())
         .merge(bill_payments::routes())
         .merge(vendors::routes())
         .route("/letters", get(not_built))

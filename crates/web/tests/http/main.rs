@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod acknowledgement_pages;
+mod aging_pages;
 mod api_appointments;
 mod api_auth;
 mod api_bad_input;
@@ -22,8 +23,12 @@ mod claim_status_pages;
 mod claims_cob_pages;
 mod cms1500_pages;
 mod code_set_pages;
+mod collection_pages;
+mod denial_pages;
+mod deposit_pages;
 mod eligibility_pages;
 mod harness;
+mod invoice_pages;
 mod ledger_downloads;
 mod ledger_pages;
 mod mail_pages;
@@ -35,5 +40,6 @@ mod reminder_pages;
 mod remittance_pages;
 mod schedule_pages;
 mod schedule_setup_pages;
+mod statement_pages;
 mod vendor_bill_pages;
 mod waitlist_recall_pages;
