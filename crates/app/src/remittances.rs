@@ -42,7 +42,9 @@
 //!
 //! A denied claim (CLP02 4, or nothing paid with a non-PR adjustment) is not written off: its
 //! CO/OA/PI amounts stay in AR - Insurance for the denial worklist; only what it paid and the
-//! patient's share are posted. When the patient has a secondary coverage, the paid or partially
+//! patient's share are posted. The same holds for the denied lines of a partially paid claim (a
+//! line paid nothing with a CO/OA/PI adjustment): their adjustments stay with the payer, listed
+//! by line on the worklist, while the claim's paid lines post as usual. When the patient has a secondary coverage, the paid or partially
 //! paid primary claim gets its secondary claim made (draft, scrubbed) and the patient's share
 //! moves from the primary payer's AR - Insurance to the secondary payer's instead of to AR -
 //! Patients.
@@ -995,9 +997,9 @@ impl App {
                 row.adjudication_id = Some(done.adjudication_id);
                 row.secondary_claim_id = done.secondary_claim_id;
                 row.reason = done.reason;
-                if done.outcome == ClaimStatus::Denied {
-                    row.adjustment_cents = 0;
-                }
+                // What was written off: nothing of a denial, nor of a partially paid claim's
+                // denied lines (those stay with the payer for the denial worklist).
+                row.adjustment_cents = done.adjusted_cents;
             }
             Err(reason) => row.reason = reason,
         }
@@ -1266,10 +1268,20 @@ impl App {
             posting.lines.push(credit);
             posting.paid += cp.paid_cents;
         }
-        if outcome != ClaimStatus::Denied {
-            transfer(&mut posting.lines, NewLine::debit(accounts::CONTRACTUAL_ADJUSTMENTS, 0).patient(&claim.patient_id), ar(), other);
-            posting.adjusted += other;
-        }
+        // A denied claim's adjustments, and those of a partially paid claim's denied lines (paid
+        // nothing, with a CARC other than the patient's share), stay in AR - Insurance for the
+        // denial worklist: appealed, corrected or written off there, never silently here.
+        let on_denied_lines: i64 = adjudication
+            .lines
+            .iter()
+            .filter(|l| l.paid_cents == 0 && l.adjustments.iter().any(|a| a.group_code != "PR"))
+            .flat_map(|l| l.adjustments.iter())
+            .filter(|a| a.group_code != "PR")
+            .map(|a| a.amount_cents)
+            .sum();
+        let adjusted_cents = if outcome == ClaimStatus::Denied { 0 } else { other - on_denied_lines };
+        transfer(&mut posting.lines, NewLine::debit(accounts::CONTRACTUAL_ADJUSTMENTS, 0).patient(&claim.patient_id), ar(), adjusted_cents);
+        posting.adjusted += adjusted_cents;
         let to = match &secondary {
             Some((id, payer)) => ar_insurance(id, payer, &claim.patient_id),
             None => NewLine::debit(accounts::AR_PATIENTS, 0).patient(&claim.patient_id),
@@ -1317,10 +1329,14 @@ impl App {
             (Some(_), _) => "posted; secondary claim made for the patient's share".to_string(),
             (None, _) => "posted".to_string(),
         };
+        if on_denied_lines != 0 && outcome == ClaimStatus::PartiallyPaid {
+            reason
+                .push_str(&format!("; {} of denied lines left with the payer for the denial worklist", Money::from_cents(on_denied_lines)));
+        }
         if !short_lines.is_empty() {
             reason.push_str(&format!("; underpaid: {}", short_lines.join(", ")));
         }
-        Ok(Ok(Posted { outcome, adjudication_id, secondary_claim_id: secondary.map(|s| s.0), reason }))
+        Ok(Ok(Posted { outcome, adjudication_id, secondary_claim_id: secondary.map(|s| s.0), reason, adjusted_cents }))
     }
 
     /// The payer's expected amount for a claim line: its fee for the code with the line's first
@@ -1363,6 +1379,8 @@ struct Posted {
     outcome: ClaimStatus,
     adjudication_id: String,
     secondary_claim_id: Option<String>,
+    /// The CO/OA/PI/CR written off to contractual adjustments.
+    adjusted_cents: i64,
     reason: String,
 }
 

@@ -227,8 +227,11 @@ both_backends! {
         assert_eq!((item.claim_id.as_str(), item.status, item.line_number), (claim_id.as_str(), ClaimStatus::PartiallyPaid, Some(2)));
         assert_eq!((item.procedure_code.as_deref(), item.charge_cents, item.denied_cents), (Some("93000"), 6_000, 6_000));
         assert_eq!(item.reasons.iter().map(|r| format!("{}-{}", r.group_code, r.reason_code)).collect::<Vec<_>>(), ["CO-97"]);
-        // What the claim still owes with the payer, from the journal.
-        assert_eq!(item.ar_insurance_cents, balance(&env, "1100").await);
+        // The denied line's $60.00 stays with the payer (not written off by the 835): what the
+        // claim still owes in AR - Insurance, from the journal.
+        assert_eq!(item.ar_insurance_cents, 6_000);
+        assert_eq!(balance(&env, "1100").await, 6_000);
+        assert_eq!(balance(&env, "4100").await, 3_000, "only the paid line's CO-45 is written off");
         let ar = balance(&env, "1100").await;
         let adjustments = balance(&env, "4100").await;
         let closed = env.app.write_off_denial(biller, &claim_id, &note("bundled, not separately payable")).await.unwrap();

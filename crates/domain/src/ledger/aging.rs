@@ -210,6 +210,7 @@ impl LateChargePolicy {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     fn d(day: u32) -> NaiveDate {
