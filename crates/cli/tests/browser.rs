@@ -11,6 +11,8 @@
 mod mail;
 #[path = "browser/phone.rs"]
 mod phone;
+#[path = "browser/receivables.rs"]
+mod receivables;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::net::TcpListener;
@@ -371,6 +373,7 @@ async fn front_desk_registers_insures_finds_and_signs_out() {
             journey(&client, &base, &dir).await;
             phone::phone_journey(&client, &base, &dir).await;
             mail::mail_journey(&client, &base).await;
+            receivables::receivables_journey(&client, &base, &dir).await;
         }
     })
     .await;
