@@ -283,13 +283,15 @@ pub struct RemittanceView {
     pub claims_matched: i64,
     pub claims_unmatched: i64,
     pub imported_at: String,
+    /// `imported_at` in the practice's time zone, `YYYY-MM-DD HH:MM`, for people to read.
+    pub imported_at_local: String,
     /// "835" or "paper".
     pub source: String,
     /// The PLB amounts posted (positive took money from the payment).
     pub provider_adjustment_cents: i64,
 }
 
-fn remittance_view(r: &RemittanceRow) -> RemittanceView {
+fn remittance_view(r: &RemittanceRow, tz: chrono_tz::Tz) -> RemittanceView {
     RemittanceView {
         id: r.id.clone(),
         payer_name: r.payer_name.clone(),
@@ -302,6 +304,9 @@ fn remittance_view(r: &RemittanceRow) -> RemittanceView {
         claims_matched: r.claims_matched,
         claims_unmatched: r.claims_unmatched,
         imported_at: r.imported_at.clone(),
+        imported_at_local: chrono::DateTime::parse_from_rfc3339(&r.imported_at)
+            .map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_else(|_| r.imported_at.clone()),
         source: r.source.clone(),
         provider_adjustment_cents: r.provider_adjustment_cents,
     }
@@ -824,7 +829,7 @@ impl App {
         let mut tx = self.store.begin().await?;
         let rows = store::list(&mut tx, &actor.practice_id, store::LIST_LIMIT).await?;
         tx.commit().await.map_err(StoreError::from)?;
-        Ok(rows.iter().map(remittance_view).collect())
+        Ok(rows.iter().map(|r| remittance_view(r, actor.timezone)).collect())
     }
 
     /// One remittance with what became of each of its claims (adjustments, remarks, lines) and
@@ -850,7 +855,7 @@ impl App {
         .await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(RemittanceDetail {
-            remittance: remittance_view(&row),
+            remittance: remittance_view(&row, actor.timezone),
             claims: claims.iter().map(|c| claim_view(c, &detail)).collect(),
             provider_adjustments: provider.iter().map(provider_adjustment_view).collect(),
         })
