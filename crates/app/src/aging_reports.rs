@@ -625,6 +625,7 @@ pub async fn aging_report_in(conn: &mut Connection, practice_id: &str, by: Aging
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     #[test]

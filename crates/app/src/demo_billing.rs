@@ -351,6 +351,7 @@ pub(crate) fn demo_835(payer: &DemoPayer, payee: &DemoPayee, paid_on: NaiveDate,
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
     use medoffice_x12::remittance835::{balance_problems, read_835};
 

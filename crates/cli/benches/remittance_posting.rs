@@ -11,7 +11,7 @@
 //! office visit 99213) with its charges posted (`post_charges`: the journal entry and the claim),
 //! then marked sent (straight in the table: sending 837P files is not what is measured here).
 //!
-//! Then 835s (005010X221A1, one check and one transaction set each, `--per-file` claims, default 80) pay every claim: CLP with the
+//! Then 835s (005010X221A1, one check and one transaction set each, `--per-file` claims, default 1,000) pay every claim: CLP with the
 //! claim's patient control number, its service line (SVC with the date of service), a contractual
 //! write-off (CO-45, 30 %) and a co-insurance (PR-2, 10 %), balanced at line, claim and check level.
 //! Timed: the import (parse, balancing checks, matching every claim and line, adjudications,
@@ -138,7 +138,7 @@ async fn main() {
     eprintln!("{} claims sent, charges posted in {:.1} s", rows.len(), started.elapsed().as_secs_f64());
 
     // The 835s paying them all, `per_file` claims to a check (one journal entry each).
-    let per_file = num("--per-file", 80).max(1);
+    let per_file = num("--per-file", 1_000).max(1);
     let (mut paid_total, mut adjusted_total, mut patient_total) = (0i64, 0i64, 0i64);
     let date = SERVICE_DATE.replace('-', "");
     let mut files = Vec::new();
@@ -179,9 +179,8 @@ async fn main() {
     }
     let size_kb = files.iter().map(|f| f.bytes.len()).sum::<usize>() as f64 / 1024.0;
 
-    // One 835 per `per_file` claims: the importer posts a remittance as one journal entry, which holds
-    // at most 500 lines (about five a claim), so a check paying more than about 100 claims is
-    // refused whole ("an entry has at most 500 lines"); see bench/README.md.
+    // One 835 per `per_file` claims: each posts as one remittance, one journal entry of about five
+    // lines a claim (an entry holds up to 25,000 lines, so a check may pay about 5,000 claims).
     let before = balance(&app, "1100").await;
     phase("importing the 835s");
     let t = Instant::now();

@@ -646,6 +646,32 @@ async fn serve(db: &DbArgs, listen: &str, secure_cookies: bool, practice_name: &
             tracing::error!("cannot load ICD-10-CM: {e}");
         }
     });
+    // The practice's recurring jobs, run by the server itself (cron can run the same commands):
+    // urgent telephone messages nobody acknowledged in time are escalated every five minutes
+    // (`medoffice messages escalate`); late charges on patient balances and on third-party
+    // invoices are applied once an hour (`medoffice ar late-charges`, `medoffice invoices
+    // late-charges`), which makes them daily: each charge is once per statement or invoice period,
+    // so a second run, a restart or a second server charges nothing more.
+    let jobs = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
+        let mut runs: u64 = 0;
+        loop {
+            tick.tick().await;
+            if let Err(e) = jobs.escalate_due(jobs.now()).await {
+                tracing::warn!("escalating late messages: {e}");
+            }
+            if runs.is_multiple_of(12) {
+                if let Err(e) = jobs.apply_late_charges_offline(None).await {
+                    tracing::warn!("late charges on patient balances: {e}");
+                }
+                if let Err(e) = jobs.apply_invoice_late_charges_offline(None).await {
+                    tracing::warn!("late charges on invoices: {e}");
+                }
+            }
+            runs += 1;
+        }
+    });
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| bad_input(format!("--listen {listen}: {e}")))?;
     let local = listener.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| listen.to_string());
     println!("medoffice: serving http://{local}/ (API at /api/v1, press Ctrl-C to stop)");

@@ -39,6 +39,7 @@ mod families;
 mod front_desk;
 mod invoices;
 mod late_charges;
+mod letters;
 mod ledger;
 mod ledger_totals;
 mod mail_room;

@@ -24,8 +24,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::fmt;
 
-/// The most lines one entry may have (a payroll or a remittance split is far below this).
-pub const MAX_LINES: usize = 500;
+/// The most lines one entry may have. The largest entries are remittances: one payer's check or
+/// EFT may pay a few thousand claims, about five lines each (payment, write-off, patient share),
+/// and posts as one entry whose cash line is the bank deposit.
+pub const MAX_LINES: usize = 25_000;
 
 /// Which side of an account increases it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

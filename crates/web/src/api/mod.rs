@@ -17,6 +17,7 @@ mod eligibility;
 mod front_desk;
 mod invoices;
 mod ledger;
+mod letters;
 mod mail;
 mod messages;
 mod patient_accounts;
@@ -61,6 +62,9 @@ pub fn routes() -> Router<AppState> {
         .route("/collections", get(collections::worklist))
         .route("/collections/agency-exports", post(collections::export_to_agency))
         .route("/dunning/runs", post(collections::run_dunning))
+        .route("/letter-templates", get(letters::templates))
+        .route("/letters", post(letters::write))
+        .route("/letters/{id}/pdf", get(letters::pdf))
         .route("/payment-plans", post(collections::create_plan).get(collections::list_plans))
         .route("/write-offs", post(collections::write_off))
         .route("/refunds", post(collections::refund))
@@ -186,6 +190,7 @@ pub fn routes() -> Router<AppState> {
         receivables::aging, receivables::metrics, receivables::family, receivables::set_guarantor,
         collections::worklist, collections::run_dunning, collections::create_plan, collections::list_plans,
         collections::export_to_agency, collections::write_off, collections::refund,
+        letters::templates, letters::write, letters::pdf,
         practice::payers, practice::providers,
         code_sets::payer, code_sets::update_payer, code_sets::icd10cm, code_sets::icd10cm_code, code_sets::procedures,
         code_sets::import_procedures, code_sets::fee_schedule, code_sets::set_standard_fee, code_sets::set_payer_fee, code_sets::quote,
