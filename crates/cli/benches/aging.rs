@@ -46,6 +46,8 @@ const GENERATOR: &str = "bench-aging";
 /// Lines written per transaction.
 const BATCH_LINES: usize = 20_000;
 
+/// One day of the generated journal: its date, its charges and its credits (patient id, cents).
+type PlannedDay = (NaiveDate, Vec<(String, i64)>, Vec<(String, i64)>);
 fn phase(name: &str) {
     eprintln!("{} {name}", Utc::now().format("%H:%M:%S"));
 }
@@ -205,8 +207,8 @@ async fn generate(app: &App, items: usize) -> usize {
     // Each day: its share of the charges, and a payment for every ten, patients drawn at random.
     let days = 365usize;
     let first_day = NaiveDate::from_ymd_opt(2026, 6, 15).unwrap() - Days::new(days as u64 - 1);
-    let mut rng = Rng(0xa61_96);
-    let mut planned: Vec<(NaiveDate, Vec<(String, i64)>, Vec<(String, i64)>)> = Vec::with_capacity(days);
+    let mut rng = Rng(0x000a_6196);
+    let mut planned: Vec<PlannedDay> = Vec::with_capacity(days);
     for d in 0..days {
         let date = first_day + Days::new(d as u64);
         let count = items * (d + 1) / days - items * d / days;

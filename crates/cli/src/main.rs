@@ -618,8 +618,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Letters { command: LettersCommand::Render { template, patient, out } } => {
             let app = open(&cli.db).await?;
             let pdf = app.render_letter_pdf_offline(&template, &patient).await?;
-            std::fs::write(&out, &pdf)
-                .map_err(|e| Failure { code: 1, message: format!("could not write {}: {e}", out.display()) })?;
+            std::fs::write(&out, &pdf).map_err(|e| Failure { code: 1, message: format!("could not write {}: {e}", out.display()) })?;
             println!("{}", serde_json::json!({ "out": out.display().to_string(), "bytes": pdf.len() }));
             Ok(())
         }

@@ -19,8 +19,8 @@ pub mod cms1500;
 pub mod dunning;
 pub mod invoice;
 pub mod letter;
-pub mod statement;
 mod metrics;
+pub mod statement;
 
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 

@@ -32,7 +32,7 @@ both_backends! {
         assert_eq!(members[0], jane, "the guarantor first");
         assert_eq!(members.len(), 3);
         assert!(members.contains(&tom.id) && members.contains(&ann.id));
-        assert_eq!(family_members_in(&mut conn, &b.staff.admin.practice_id, &max.id).await.unwrap(), [max.id.clone()]);
+        assert_eq!(family_members_in(&mut conn, &b.staff.admin.practice_id, &max.id).await.unwrap(), std::slice::from_ref(&max.id));
         drop(conn);
         assert_eq!(env.app.family_members(&b.staff.biller, &jane).await.unwrap().len(), 3);
 

@@ -367,12 +367,12 @@ both_backends! {
 
         // The payer takes the payment back (CLP02 22, found by its claim control number) and
         // pays the corrected claim in the same 835: $150.00 (CO-45 $40.00, PR $20.00).
-        let reversal = vec![
+        let reversal = [
             format!("CLP*{pcn}*22*-210*-140*-30*12*ICN-1"),
             "CAS*CO*45*-40".into(),
             "CAS*PR*2*-20*PR*1*-10".into(),
         ];
-        let corrected = vec![
+        let corrected = [
             format!("CLP*{pcn}*1*210*150*20*12*ICN-1B"),
             "SVC*HC:99213:25*150*110**1".into(),
             "DTM*472*20260610".into(),

@@ -21,14 +21,15 @@ mod invoices;
 mod ledger;
 mod ledger_downloads;
 mod ledger_recurring;
+mod letters;
 mod mail;
 mod messages;
 mod paper_eob;
 mod patient_accounts;
-mod receivables;
 mod patients;
 mod payables;
 mod recalls;
+mod receivables;
 mod reminders;
 mod remittances;
 mod schedule;
@@ -138,7 +139,7 @@ pub fn routes() -> Router<AppState> {
         .merge(deposits::routes())
         .merge(bill_payments::routes())
         .merge(vendors::routes())
-        .route("/letters", get(not_built))
+        .merge(letters::routes())
         .route("/files", get(not_built))
         .route(
             "/static/app.css",
@@ -186,7 +187,7 @@ const AREAS: [(&str, &str, bool, &str); 11] = [
     ("/mail", "Mail", true, "The mail room: incoming checks, EOBs, letters and records requests, and the outgoing mail log."),
     ("/billing", "Billing", true, "Coding, claims (X12 837P), remittances (835), statements and patient balances."),
     ("/books", "Books", true, "The general ledger, accounts payable, trial balance, balance sheet and income statement."),
-    ("/letters", "Letters", false, "Letters from templates to patients, practices and insurers, as PDF and in mailings."),
+    ("/letters", "Letters", true, "Letters from templates to patients, practices and insurers, as PDF and in mailings."),
     ("/files", "Files", false, "Medical, accounting and business documents, encrypted, versioned and audited."),
     ("/admin", "Admin", true, ""),
     ("/admin/audit", "Audit", true, ""),
@@ -219,6 +220,7 @@ impl Layout {
                 .filter(|(href, ..)| *href != "/mail" || role.may(Action::ReadMail))
                 .filter(|(href, ..)| *href != "/billing" || role.may(Action::CodeEncounters) || role.may(Action::ReadClaims))
                 .filter(|(href, ..)| *href != "/messages" || role.may(Action::WorkMessages))
+                .filter(|(href, ..)| *href != "/letters" || role.may(Action::WriteLetters))
                 .map(|(href, label, built, _)| NavItem {
                     href,
                     label,

@@ -350,6 +350,8 @@ struct ChartPage {
     can_check_eligibility: bool,
     /// The patient's telephone messages, newest first; `None` when the role does not work messages.
     messages: Option<Vec<medoffice_app::messages::MessageView>>,
+    /// The patient's letters, newest first; `None` when the role does not write letters.
+    letters: Option<Vec<super::letters::LetterRow>>,
 }
 
 impl ChartPage {
@@ -411,7 +413,16 @@ pub async fn chart(State(state): State<AppState>, session: PageSession, Path(id)
             } else {
                 None
             };
+            let letters = if role.may(Action::WriteLetters) {
+                match state.app.patient_letters(&session.actor, &id).await {
+                    Ok(list) => Some(list.iter().map(super::letters::LetterRow::of).collect()),
+                    Err(e) => return error_page(e),
+                }
+            } else {
+                None
+            };
             render(&ChartPage {
+                letters,
                 messages,
                 eligibility,
                 can_check_eligibility: role.may(Action::CheckEligibility) && chart.patient.merged_into.is_none(),

@@ -94,7 +94,7 @@ async fn a_guarantor_is_set_on_the_family_page_and_the_family_account_adds_up() 
     let account = server.get(&browser, &format!("/patients/{child_id}/account")).await.text();
     assert!(account.contains(&format!("href=\"/patients/{child_id}/family\"")), "linked from the account");
     let path = format!("/patients/{child_id}/family");
-    let bad = server.post_form(&browser, &path, &[("guarantor", &child["mrn"].as_str().unwrap().to_string())]).await;
+    let bad = server.post_form(&browser, &path, &[("guarantor", child["mrn"].as_str().unwrap())]).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.text().contains("id=\"e-guarantor\"") && bad.text().contains("cannot be their own guarantor"), "{}", bad.text());
     let done = server.post_form(&browser, &path, &[("guarantor", &parent_mrn)]).await;

@@ -31,6 +31,7 @@ mod harness;
 mod invoice_pages;
 mod ledger_downloads;
 mod ledger_pages;
+mod letter_pages;
 mod mail_pages;
 mod messages_pages;
 mod pages;

@@ -302,8 +302,12 @@ async fn the_bookkeeper_sees_no_patients_and_every_area_not_built_says_so() {
     // The call pad is built, and not the bookkeeper's either.
     let reply = server.get(&browser, "/messages").await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.text());
-    // The mail room is built (not the bookkeeper's: see mail_pages.rs).
-    for area in ["/letters", "/files"] {
+    // The mail room is built (not the bookkeeper's: see mail_pages.rs); so are letters.
+    let reply = server.get(&browser, "/letters").await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.text());
+    assert!(!nav(&server.get(&browser, "/today").await.text()).contains("href=\"/letters\""));
+    {
+        let area = "/files";
         let reply = server.get(&browser, area).await;
         assert_eq!(reply.status, StatusCode::OK, "{area}: {}", reply.text());
         let html = reply.text();

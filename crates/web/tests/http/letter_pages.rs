@@ -1,0 +1,162 @@
+//! Letters' pages: the list for the front desk, the write form's server-side preview (escaped),
+//! a merge field with no value shown next to the template field naming it, the letter saved and
+//! redirected to with its PDF; the template editor kept to the office manager (preview of
+//! unsaved text, save, a stale version refused); the telephone message linking to the form
+//! prefilled; the chart listing the letter.
+
+use crate::harness::{hidden_value, patient_body, register, spawn};
+use axum::http::{Method, StatusCode};
+use serde_json::json;
+
+#[tokio::test]
+async fn the_desk_previews_refuses_a_missing_field_saves_and_prints_a_letter() {
+    let server = spawn().await;
+    let token = server.token("frontdesk").await;
+    let patient = register(&server, &token, &patient_body("Letterman", "Ada")).await;
+    let pid = patient["id"].as_str().expect("id").to_string();
+    let desk = server.login("frontdesk").await;
+
+    let list = server.get(&desk, "/letters").await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.text());
+    let html = list.text();
+    assert!(html.contains("Write a letter") && html.contains("Welcome to the practice") && html.contains("past_due_30"), "{html}");
+    assert!(!html.contains("SOON"), "the nav entry is built");
+
+    let form = server.get(&desk, &format!("/letters/new?patient_id={pid}&template=welcome")).await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.text());
+    let html = form.text();
+    assert!(html.contains("Letterman, Ada") && html.contains("value=\"welcome\" selected"), "{html}");
+
+    // The preview: rendered on the server, nothing saved.
+    let preview = server
+        .post_form(&desk, "/letters/new", &[("patient_id", &pid), ("template", "welcome"), ("delivery", "print"), ("intent", "preview")])
+        .await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.text());
+    let html = preview.text();
+    assert!(html.contains("id=\"letter-preview\"") && html.contains("Dear Ada Letterman,"), "{html}");
+    assert!(!html.contains("{{patient.full_name}}"), "merge fields are filled");
+
+    // A template whose field has no value for this patient: the message at the template field.
+    let missing = server
+        .post_form(
+            &desk,
+            "/letters/new",
+            &[("patient_id", &pid), ("template", "appointment_reminder"), ("delivery", "print"), ("intent", "preview")],
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::OK);
+    let html = missing.text();
+    let at_field = html.split("id=\"e-template\"").nth(1).expect("an error at the template field");
+    assert!(at_field.split("</div>").next().unwrap_or("").contains("appointment.date"), "{html}");
+    assert!(!html.contains("id=\"letter-preview\""));
+
+    // Saved: redirected to the letter, whose PDF is a PDF; the list and the chart show it.
+    let saved = server
+        .post_form(&desk, "/letters/new", &[("patient_id", &pid), ("template", "welcome"), ("delivery", "print"), ("intent", "save")])
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
+    let location = saved.location().to_string();
+    assert!(location.starts_with("/letters/") && location.ends_with("?notice=written"), "{location}");
+    let id = location.trim_start_matches("/letters/").trim_end_matches("?notice=written").to_string();
+    let page = server.get(&desk, &location).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    assert!(html.contains(&format!("href=\"/letters/{id}/pdf\"")) && html.contains("Dear Ada Letterman,"), "{html}");
+    let pdf = server.get(&desk, &format!("/letters/{id}/pdf")).await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert_eq!(pdf.content_type(), "application/pdf");
+    assert!(pdf.body.starts_with(b"%PDF-"));
+    let list = server.get(&desk, "/letters").await.text();
+    assert!(list.contains(&format!("id=\"letter-{id}\"")) && list.contains("Letterman"), "{list}");
+    let chart = server.get(&desk, &format!("/patients/{pid}")).await.text();
+    let letters = chart.split("id=\"chart-letters\"").nth(1).expect("the chart's letters");
+    assert!(letters.contains(&format!("/letters/{id}/pdf")) && letters.contains("Welcome to the practice"), "{chart}");
+
+    // The bookkeeper does not write letters.
+    let books = server.login("bookkeeper").await;
+    assert_eq!(server.get(&books, "/letters").await.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn only_the_office_manager_edits_a_template_and_a_stale_version_is_refused() {
+    let server = spawn().await;
+    let token = server.token("frontdesk").await;
+    let patient = register(&server, &token, &patient_body("Templeton", "Rose")).await;
+    let pid = patient["id"].as_str().expect("id").to_string();
+    let admin = server.login("admin").await;
+    let list = server.get(&admin, "/letters").await.text();
+    let href = list.split("href=\"/letters/templates/").nth(1).expect("a template link");
+    let tid = href.split('"').next().expect("id").to_string();
+    let path = format!("/letters/templates/{tid}");
+
+    // The desk reads it, and may not save it.
+    let desk = server.login("frontdesk").await;
+    let read = server.get(&desk, &path).await;
+    assert_eq!(read.status, StatusCode::OK);
+    assert!(read.text().contains("Only the office manager edits templates") && !read.text().contains("name=\"body\""));
+    let refused = server.post_form(&desk, &path, &[("name", "Hacked"), ("body", "Hi"), ("version", "1"), ("intent", "save")]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text());
+
+    // The office manager previews unsaved text, escaped, on a chosen patient, then saves.
+    let editor = server.get(&admin, &format!("{path}?patient_id={pid}")).await;
+    assert_eq!(editor.status, StatusCode::OK);
+    let version = hidden_value(&editor.text(), "version").expect("version");
+    let body = "Hello {{patient.full_name}} <b>bold</b>";
+    let preview = server
+        .post_form(&admin, &path, &[("name", "Hello"), ("body", body), ("version", &version), ("patient_id", &pid), ("intent", "preview")])
+        .await;
+    assert_eq!(preview.status, StatusCode::OK);
+    let html = preview.text();
+    assert!(
+        html.contains("Hello Rose Templeton &lt;b&gt;bold&lt;/b&gt;") || html.contains("Hello Rose Templeton &#60;b&#62;bold"),
+        "{html}"
+    );
+    let saved = server.post_form(&admin, &path, &[("name", "Hello"), ("body", body), ("version", &version), ("intent", "save")]).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
+    assert_eq!(saved.location(), format!("{path}?notice=saved"));
+    let again = server.get(&admin, saved.location()).await.text();
+    assert!(again.contains("Template saved") && again.contains("<h1>Hello</h1>"), "{again}");
+
+    // Saving under the version read before is refused with the conflict message, nothing saved.
+    let stale =
+        server.post_form(&admin, &path, &[("name", "Stale"), ("body", "Old text"), ("version", &version), ("intent", "save")]).await;
+    assert_eq!(stale.status, StatusCode::OK);
+    assert!(stale.text().contains("id=\"conflict\"") && stale.text().contains("someone else saved this template"), "{}", stale.text());
+    assert!(server.get(&admin, &path).await.text().contains("<h1>Hello</h1>"));
+}
+
+#[tokio::test]
+async fn a_telephone_message_links_to_the_letter_form_prefilled() {
+    let server = spawn().await;
+    let token = server.token("frontdesk").await;
+    let patient = register(&server, &token, &patient_body("Caller", "Mia")).await;
+    let pid = patient["id"].as_str().expect("id").to_string();
+    let message = server
+        .api(
+            Method::POST,
+            "/api/v1/messages",
+            Some(&token),
+            Some(&json!({"caller_name": "Mia Caller", "patient_id": pid, "callback_phone": "518-555-0100", "body": "Please send my records to Dr Ruiz"})),
+        )
+        .await;
+    assert_eq!(message.status, StatusCode::CREATED, "{}", message.text());
+    let mid = message.json()["id"].as_str().expect("id").to_string();
+    let desk = server.login("frontdesk").await;
+    let page = server.get(&desk, &format!("/messages/{mid}")).await.text();
+    let link = format!("/letters/new?patient_id={pid}&amp;message_id={mid}");
+    assert!(page.contains(&link) && !page.contains("not built yet"), "{page}");
+
+    let form = server.get(&desk, &format!("/letters/new?patient_id={pid}&message_id={mid}")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    let html = form.text();
+    assert!(html.contains("Caller, Mia"), "{html}");
+    assert_eq!(hidden_value(&html, "message_id").as_deref(), Some(mid.as_str()));
+
+    // Written from there, the letter is noted in the message's thread.
+    let saved = server
+        .post_form(&desk, "/letters/new", &[("patient_id", &pid), ("message_id", &mid), ("template", "welcome"), ("intent", "save")])
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
+    let page = server.get(&desk, &format!("/messages/{mid}")).await.text();
+    assert!(page.contains("Letter sent: Welcome to the practice"), "{page}");
+}
