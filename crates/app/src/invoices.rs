@@ -1380,6 +1380,13 @@ impl App {
         self.invoice_late_charges_run(&practice.id, as_of, Runner::CommandLine).await
     }
 
+    /// The invoices' late charges of one practice as of its own today, for the server's hourly
+    /// job (audited as the command line).
+    pub(crate) async fn invoice_late_charges_today(&self, practice: &medoffice_store::practice::PracticeRow) -> Result<LateChargeRun> {
+        let as_of = self.now().with_timezone(&practice.timezone.parse().unwrap_or(chrono_tz::America::New_York)).date_naive();
+        self.invoice_late_charges_run(&practice.id, as_of, Runner::CommandLine).await
+    }
+
     async fn invoice_late_charges_run(&self, practice_id: &str, as_of: NaiveDate, runner: Runner<'_>) -> Result<LateChargeRun> {
         let as_of_text = day(as_of);
         let mut tx = self.store.begin().await?;

@@ -130,6 +130,41 @@ impl App {
         self.late_charges_as_of(&actor, as_of).await
     }
 
+    /// The recurring job `medoffice serve` runs every hour: for every practice in the database, the
+    /// late charges on patients' statements and on third-party invoices as of that practice's
+    /// today. Each is once per statement or invoice period, so running it again charges nothing
+    /// more. Returns how many charges were posted and their total; a practice whose run fails is
+    /// named in the error after the others ran.
+    pub async fn apply_all_late_charges(&self) -> Result<(i64, i64)> {
+        let practices = {
+            let mut tx = self.store.begin().await?;
+            let rows = medoffice_store::practice::list(&mut tx).await?;
+            tx.commit().await.map_err(StoreError::from)?;
+            rows
+        };
+        let (mut charged, mut total) = (0, 0);
+        let mut failed = Vec::new();
+        for practice in &practices {
+            let actor = crate::statements::command_line_actor(practice);
+            let today = actor.today(self.now());
+            let patients = self.late_charges_as_of(&actor, today).await.map(|r| (r.charged, r.total_cents));
+            let invoices = self.invoice_late_charges_today(practice).await.map(|r| (r.charged, r.total_cents));
+            for run in [patients, invoices] {
+                match run {
+                    Ok((n, cents)) => {
+                        charged += n;
+                        total += cents;
+                    }
+                    Err(e) => failed.push(format!("{}: {e}", practice.name)),
+                }
+            }
+        }
+        if !failed.is_empty() {
+            return Err(AppError::Internal(format!("late charges failed for {}", failed.join("; "))));
+        }
+        Ok((charged, total))
+    }
+
     async fn late_charges_as_of(&self, actor: &Actor, as_of: NaiveDate) -> Result<LateChargeRun> {
         let practice_id = actor.practice_id.as_str();
         let as_of_text = as_of.to_string();

@@ -661,11 +661,10 @@ async fn serve(db: &DbArgs, listen: &str, secure_cookies: bool, practice_name: &
                 tracing::warn!("escalating late messages: {e}");
             }
             if runs.is_multiple_of(12) {
-                if let Err(e) = jobs.apply_late_charges_offline(None).await {
-                    tracing::warn!("late charges on patient balances: {e}");
-                }
-                if let Err(e) = jobs.apply_invoice_late_charges_offline(None).await {
-                    tracing::warn!("late charges on invoices: {e}");
+                match jobs.apply_all_late_charges().await {
+                    Ok((0, _)) => {}
+                    Ok((n, cents)) => tracing::info!("late charges: {n} posted, {cents} cents"),
+                    Err(e) => tracing::warn!("late charges: {e}"),
                 }
             }
             runs += 1;
