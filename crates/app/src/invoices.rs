@@ -452,12 +452,6 @@ fn policy_of(p: &ThirdPartyRow) -> LateChargePolicy {
     }
 }
 
-/// The policy in the words an invoice prints: the statement's text without its sentence about
-/// insurance, which a third party's invoice has nothing to do with.
-fn policy_text(policy: &LateChargePolicy) -> String {
-    policy.terms_text()
-}
-
 fn terms_label(text: &str) -> String {
     PaymentTerms::parse(text).map(|t| t.label()).unwrap_or_else(|_| text.to_string())
 }
@@ -478,7 +472,7 @@ fn party_view(p: &ThirdPartyRow) -> ThirdPartyView {
         late_flat_fee_cents: p.late_flat_fee_cents,
         late_grace_days: p.late_grace_days,
         late_minimum_cents: p.late_minimum_cents,
-        late_charge_policy: policy_text(&policy),
+        late_charge_policy: policy.terms_text(),
         has_late_charge_policy: policy.is_active(),
     }
 }
@@ -1652,7 +1646,7 @@ impl App {
             total: v.total(),
             adjustments,
             balance_due: money(v.balance_cents.max(0)),
-            late_charge_policy: policy_text(&policy_of(&party)),
+            late_charge_policy: policy_of(&party).terms_text(),
             stamp,
             printed_at: self.now().with_timezone(&actor.timezone).format("%Y-%m-%d %H:%M").to_string(),
         };
@@ -1699,10 +1693,10 @@ mod tests {
     #[test]
     fn the_printed_policy_leaves_out_insurance() {
         let p = LateChargePolicy { monthly_rate_basis_points: 150, grace_days: 10, ..Default::default() };
-        let text = policy_text(&p);
+        let text = p.terms_text();
         assert!(text.contains("1.5% a month") && text.contains("10 days"), "{text}");
         assert!(!text.contains("insurance"), "{text}");
-        assert_eq!(policy_text(&LateChargePolicy::default()), "No late charges are added to overdue balances.");
+        assert_eq!(LateChargePolicy::default().terms_text(), "No late charges are added to overdue balances.");
     }
 
     #[test]
