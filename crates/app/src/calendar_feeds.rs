@@ -219,7 +219,7 @@ impl App {
         let calendar = Calendar { name: format!("{} ({})", provider_name(provider), practice.name), events };
         let at = self.now_text();
         store::set_last_fetched(&mut tx, practice_id, &feed.id, &at).await?;
-        medoffice_store::audit::append(
+        self.append_audit(
             &mut tx,
             NewAuditEvent {
                 practice_id: practice_id.to_string(),

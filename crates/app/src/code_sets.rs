@@ -666,7 +666,7 @@ impl App {
                     outcome: "success".to_string(),
                     detail,
                 };
-                medoffice_store::audit::append(&mut tx, event).await?;
+                self.append_audit(&mut tx, event).await?;
             }
         }
         tx.commit().await.map_err(StoreError::from)?;

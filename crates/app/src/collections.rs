@@ -7,7 +7,10 @@
 //! ([`net_days_in`]). The worklist lists every patient with a past-due balance, oldest first, then
 //! largest; the dunning run sends each the next letter its age calls for (level 1 at 30, 2 at 60,
 //! 3 at 90 days past due, each level once, at least [`MIN_DAYS_BETWEEN_LETTERS`] apart), skipping
-//! patients on a current payment plan and accounts already sent to collections.
+//! patients on a current payment plan and accounts already sent to collections. The letters are
+//! the letter templates `past_due_30`, `past_due_60` and `past_due_90` ([`LETTER_TEMPLATE_KEYS`])
+//! rendered through the letters merge, so the office manager's edits apply, and saved on the chart
+//! like any other letter (PDF on the letterhead, outgoing mail log).
 //!
 //! Money events and their entries (product.md): the agency hand-off and a write-off debit Bad
 //! debt expense (6500) and credit AR - Patients (1110, the patient on the line), one entry for the
@@ -18,7 +21,6 @@
 //! leaving a credit balance, and bad debt expense shows the net loss.
 
 use crate::ledger::{NewEntry, NewLine};
-use crate::mail_room::OutgoingInput;
 use crate::payment_plans::PlanView;
 use crate::receivables::{patient_due_open_items_in, patients_due_open_items_in};
 use crate::views::PatientView;
@@ -78,54 +80,10 @@ pub fn next_letter_level(days_past_due: i64, last_level: i64, days_since_last: O
     Some(next)
 }
 
-/// The letter texts, in plain words. `{name}`, `{balance}`, `{days}`, `{oldest}`, `{practice}`,
-/// `{phone}` and `{final_date}` are filled in. A blank line separates paragraphs.
-pub const LETTER_TEMPLATES: [(&str, &str); 3] = [
-    (
-        "Past-due notice",
-        "Dear {name},\n\n\
-         Our records show a balance of {balance} on your account, from services since {oldest}, \
-         that is now {days} days past its due date. Perhaps this has simply been overlooked; if \
-         you have already sent your payment, thank you, and please disregard this letter.\n\n\
-         You can pay by check to the address above, by phone, or at your next visit. If you have \
-         a question about the charges or your insurance, please call us at {phone}; we are glad \
-         to help.\n\n\
-         Sincerely,\n{practice} billing office",
-    ),
-    (
-        "Second notice",
-        "Dear {name},\n\n\
-         We wrote to you last month about a balance of {balance} on your account, which is now \
-         {days} days past due. We have not yet received your payment or heard from you.\n\n\
-         If paying the whole balance at once is difficult, we can set up a monthly payment plan. \
-         Please call us at {phone} so we can find an arrangement that works for you, or send \
-         your payment to the address above.\n\n\
-         Sincerely,\n{practice} billing office",
-    ),
-    (
-        "Final notice",
-        "Dear {name},\n\n\
-         Your account has a balance of {balance} that is now {days} days past due, and our \
-         earlier letters have gone unanswered. This is our final notice.\n\n\
-         If we do not receive your payment, or hear from you to arrange a payment plan, by \
-         {final_date}, we will have to refer your account to a collection agency, and the \
-         balance will be collected by the agency from then on. We would much rather settle it \
-         with you directly: please call us at {phone}.\n\n\
-         Sincerely,\n{practice} billing office",
-    ),
-];
-
-/// Days a final notice gives before the account is handed to the agency.
-pub const FINAL_NOTICE_DAYS: i64 = 14;
-
-/// Fills a template's placeholders.
-pub fn fill_template(template: &str, values: &[(&str, &str)]) -> String {
-    let mut text = template.to_string();
-    for (key, value) in values {
-        text = text.replace(&format!("{{{key}}}"), value);
-    }
-    text
-}
+/// The letter template each level renders (see `medoffice_app::letters::BUILT_IN`), and the
+/// level's name on the account page.
+pub const LETTER_TEMPLATE_KEYS: [(&str, &str); 3] =
+    [("past_due_30", "Past-due notice"), ("past_due_60", "Second notice"), ("past_due_90", "Final notice")];
 
 /// The worklist's filters as typed (blank: none).
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -210,6 +168,10 @@ pub struct DunningRunResult {
     /// Patients skipped because their account was sent to collections.
     pub skipped_in_collections: usize,
     pub made: Vec<LetterView>,
+    /// Letters due but not written because the template could not be filled for the patient
+    /// (each names the patient and the merge field, e.g. no address on file); the next run
+    /// tries again.
+    pub not_written: Vec<String>,
 }
 
 /// Accounts handed to a collection agency, as asked.
@@ -289,7 +251,7 @@ fn money(cents: i64) -> String {
 }
 
 fn letter_view(r: LetterRow) -> LetterView {
-    let title = usize::try_from(r.level - 1).ok().and_then(|i| LETTER_TEMPLATES.get(i)).map(|t| t.0).unwrap_or("Notice");
+    let title = usize::try_from(r.level - 1).ok().and_then(|i| LETTER_TEMPLATE_KEYS.get(i)).map(|t| t.1).unwrap_or("Notice");
     LetterView {
         title: title.to_string(),
         balance: money(r.balance_cents),
@@ -613,9 +575,12 @@ impl App {
 
     /// The dunning run: for every patient past due on `as_of` (`YYYY-MM-DD`, blank for today;
     /// never a future day), the next letter level due ([`next_letter_level`]), rendered from its
-    /// template and logged in the outgoing mail log; patients on a current payment plan and
-    /// accounts sent to collections are skipped. A level goes to a patient once, so running it
-    /// again sends nothing new. One transaction; every letter audited.
+    /// letter template ([`LETTER_TEMPLATE_KEYS`]) through the letters merge with the run's date,
+    /// balance and days past due, and saved on the chart as a letter (PDF, outgoing mail log);
+    /// patients on a current payment plan and accounts sent to collections are skipped, and a
+    /// letter the template cannot be filled for is listed in `not_written` naming the patient and
+    /// the field. A level goes to a patient once, so running it again sends nothing new. One
+    /// transaction; every letter audited.
     pub async fn run_dunning(&self, actor: &Actor, as_of: &str) -> Result<DunningRunResult> {
         self.authorize(actor, Action::ManageReceivables, None).await?;
         let today = actor.today(self.now());
@@ -631,15 +596,21 @@ impl App {
         };
         let practice_id = actor.practice_id.as_str();
         let mut tx = self.store.begin().await?;
-        let practice = medoffice_store::practice::get(&mut tx, practice_id).await?;
+        let logo = self.letterhead_logo_in(&mut tx, practice_id).await?;
         let accounts = self.past_due_in(&mut tx, practice_id, as_of).await?;
         let letters: HashMap<String, (i64, String)> =
             store::last_letters(&mut tx, practice_id).await?.into_iter().map(|(p, l, d)| (p, (l, d))).collect();
         let flagged: HashMap<String, String> =
             store::collection_accounts(&mut tx, practice_id).await?.into_iter().map(|(p, _, d)| (p, d)).collect();
         let plans = self.active_plans_in(&mut tx, practice_id, as_of).await?;
-        let mut result =
-            DunningRunResult { as_of: as_of.to_string(), letters: 0, skipped_on_plan: 0, skipped_in_collections: 0, made: Vec::new() };
+        let mut result = DunningRunResult {
+            as_of: as_of.to_string(),
+            letters: 0,
+            skipped_on_plan: 0,
+            skipped_in_collections: 0,
+            made: Vec::new(),
+            not_written: Vec::new(),
+        };
         for a in accounts {
             if flagged.contains_key(&a.patient_id) {
                 result.skipped_in_collections += 1;
@@ -652,23 +623,29 @@ impl App {
             let (last_level, last_date) = letters.get(&a.patient_id).cloned().unwrap_or((0, String::new()));
             let since_last = NaiveDate::parse_from_str(&last_date, "%Y-%m-%d").ok().map(|d| (as_of - d).num_days());
             let Some(level) = next_letter_level(a.days_past_due, last_level, since_last) else { continue };
-            let patient = medoffice_store::patients::get(&mut tx, practice_id, &a.patient_id).await?;
-            let view = PatientView::from(&patient);
-            let name = format!("{} {}", view.given_name, view.family_name);
             let balance = a.open.balance_cents();
-            let (_, template) = LETTER_TEMPLATES[usize::try_from(level - 1).unwrap_or(0).min(2)];
-            let body = fill_template(
-                template,
-                &[
-                    ("name", &name),
-                    ("balance", &money(balance)),
-                    ("days", &a.days_past_due.to_string()),
-                    ("oldest", &a.oldest_date.to_string()),
-                    ("practice", &practice.name),
-                    ("phone", practice.phone.as_deref().unwrap_or("the number above")),
-                    ("final_date", &(as_of + chrono::Days::new(FINAL_NOTICE_DAYS.unsigned_abs())).to_string()),
-                ],
-            );
+            let (template_key, _) = LETTER_TEMPLATE_KEYS[usize::try_from(level - 1).unwrap_or(0).min(2)];
+            let billing = crate::letters::BillingLetter {
+                template_key,
+                patient_id: &a.patient_id,
+                letter_date: as_of,
+                balance_cents: balance,
+                days_past_due: a.days_past_due,
+            };
+            let prepared = match self.prepare_billing_letter_in(&mut tx, actor, &billing).await {
+                Ok(p) => p,
+                Err(AppError::Validation(errors)) => {
+                    let name = medoffice_store::patients::get(&mut tx, practice_id, &a.patient_id)
+                        .await
+                        .map(|p| format!("{} {}", p.given_name, p.family_name))
+                        .unwrap_or_else(|_| a.patient_id.clone());
+                    for e in errors.errors {
+                        result.not_written.push(format!("{name}: {}", e.message));
+                    }
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             let row = LetterRow {
                 practice_id: practice_id.to_string(),
                 id: new_id(),
@@ -677,7 +654,7 @@ impl App {
                 letter_date: as_of.to_string(),
                 days_past_due: a.days_past_due,
                 balance_cents: balance,
-                body,
+                body: prepared.text().to_string(),
                 outgoing_mail_id: None,
                 created_by: actor.username.clone(),
                 created_at: self.now_text(),
@@ -686,27 +663,11 @@ impl App {
                 continue; // another run sent this level first
             }
             let mut letter = letter_view(row);
-            let mail = self
-                .log_outgoing_in(
-                    &mut tx,
-                    actor,
-                    &OutgoingInput {
-                        sent_date: as_of.to_string(),
-                        recipient: name.clone(),
-                        method: "usps_first_class".into(),
-                        tracking_number: String::new(),
-                        about_kind: "letter".into(),
-                        about_id: letter.id.clone(),
-                        patient_id: a.patient_id.clone(),
-                        description: format!(
-                            "{} (level {level}): balance {} {} days past due",
-                            letter.title, letter.balance, a.days_past_due
-                        ),
-                    },
-                )
-                .await?;
-            store::set_letter_mail(&mut tx, practice_id, &letter.id, &mail.id).await?;
-            letter.outgoing_mail_id = Some(mail.id);
+            // On the chart like any other letter; its outgoing mail entry is the dunning letter's.
+            let saved = self.save_prepared_letter_in(&mut tx, actor, prepared, logo.as_ref()).await?;
+            let mail_id = saved.outgoing_mail_id.clone().unwrap_or_default();
+            store::set_letter_mail(&mut tx, practice_id, &letter.id, &mail_id).await?;
+            letter.outgoing_mail_id = Some(mail_id);
             self.audit(
                 &mut tx,
                 actor,
@@ -751,8 +712,16 @@ impl App {
         let practice_id = actor.practice_id.as_str();
         let mut tx = self.store.begin().await?;
         let letter = store::get_letter(&mut tx, practice_id, letter_id).await?;
-        let patient = medoffice_store::patients::get(&mut tx, practice_id, &letter.patient_id).await?;
-        let practice = medoffice_store::practice::get(&mut tx, practice_id).await?;
+        // The letter as saved on the chart; a letter from before dunning letters were saved there
+        // is laid out again from its text on today's letterhead.
+        let saved = match &letter.outgoing_mail_id {
+            Some(mail_id) => self.letter_pdf_by_outgoing_in(&mut tx, practice_id, mail_id).await?,
+            None => None,
+        };
+        let pdf = match saved {
+            Some(bytes) => bytes,
+            None => self.billing_text_pdf_in(&mut tx, practice_id, &letter.body).await?,
+        };
         self.audit(
             &mut tx,
             actor,
@@ -766,34 +735,8 @@ impl App {
         )
         .await?;
         tx.commit().await.map_err(StoreError::from)?;
-        let view = PatientView::from(&patient);
-        let mut recipient = vec![format!("{} {}", view.given_name, view.family_name)];
-        recipient.extend(address_lines(&patient));
-        let mut letterhead: Vec<String> = Vec::new();
-        let place = [practice.city.clone(), practice.state.clone(), practice.postal_code.clone()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" ");
-        letterhead.extend(practice.address_line1.iter().cloned());
-        if !place.trim().is_empty() {
-            letterhead.push(place);
-        }
-        if let Some(phone) = &practice.phone {
-            letterhead.push(format!("Phone {phone}"));
-        }
         let v = letter_view(letter);
-        let pdf = medoffice_pdf::dunning::DunningLetter {
-            practice_name: practice.name.clone(),
-            practice_lines: letterhead,
-            title: v.title.clone(),
-            letter_date: v.letter_date.clone(),
-            recipient,
-            body: v.body.clone(),
-            summary: vec![("Balance due".into(), v.balance.clone()), ("Days past due".into(), v.days_past_due.to_string())],
-            printed_at: self.now().with_timezone(&actor.timezone).format("%Y-%m-%d %H:%M").to_string(),
-        };
-        Ok((format!("letter-{}-level{}.pdf", v.letter_date, v.level), medoffice_pdf::dunning::dunning_pdf(&pdf)))
+        Ok((format!("letter-{}-level{}.pdf", v.letter_date, v.level), pdf))
     }
 
     /// Hands accounts to a collection agency: the CSV file (name, address, birth date, account
@@ -1145,15 +1088,11 @@ mod tests {
     }
 
     #[test]
-    fn templates_fill_every_placeholder() {
-        for (_, t) in LETTER_TEMPLATES {
-            let text = fill_template(
-                t,
-                &[("name", "A"), ("balance", "$1"), ("days", "3"), ("oldest", "x"), ("practice", "P"), ("phone", "5"), ("final_date", "y")],
-            );
-            assert!(!text.contains('{'), "{text}");
+    fn each_level_renders_a_built_in_letter_template() {
+        for (key, _) in LETTER_TEMPLATE_KEYS {
+            assert!(crate::letters::BUILT_IN.iter().any(|t| t.0 == key), "{key}");
         }
-        assert!(LETTER_TEMPLATES[2].1.contains("collection agency"));
+        assert!(crate::letters::BUILT_IN.iter().any(|t| t.0 == "past_due_90" && t.3.contains("collection agency")));
     }
 
     #[test]

@@ -22,6 +22,10 @@ pub enum AppError {
     Conflict(String),
     #[error("too many failed sign-ins; try again in {retry_after_secs} seconds")]
     TooManyAttempts { retry_after_secs: i64 },
+    /// A stored file that failed its integrity check (encryption tag or content hash): shown as
+    /// it is, since the office must restore the file from a backup.
+    #[error("{0}; restore it from the backup")]
+    Damaged(String),
     /// Anything else; details are logged, not shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -32,6 +36,7 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::NotFound(what) => AppError::NotFound(what),
             StoreError::Conflict(constraint) => AppError::Conflict(conflict_message(&constraint)),
+            e @ StoreError::Tampered(_) => AppError::Damaged(e.to_string()),
             other => AppError::Internal(other.to_string()),
         }
     }

@@ -431,7 +431,7 @@ impl App {
                 tx = self.store.begin().await?;
             }
         }
-        medoffice_store::audit::append(
+        self.append_audit(
             &mut tx,
             NewAuditEvent {
                 practice_id: practice_id.clone(),
@@ -684,7 +684,7 @@ impl App {
                 day += Duration::days(1);
             }
         }
-        medoffice_store::audit::append(
+        self.append_audit(
             &mut tx,
             NewAuditEvent {
                 practice_id: practice_id.to_string(),

@@ -1484,7 +1484,7 @@ impl App {
     }
 
     async fn audit_invoice_command_line(&self, conn: &mut Connection, practice_id: &str, note: AuditNote<'_>) -> Result<()> {
-        medoffice_store::audit::append(
+        self.append_audit(
             conn,
             medoffice_store::audit::NewAuditEvent {
                 practice_id: practice_id.to_string(),

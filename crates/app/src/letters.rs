@@ -14,7 +14,8 @@ use medoffice_domain::ValidationErrors;
 use medoffice_domain::letters::{self, MergeError, MergeValues, Output};
 use medoffice_domain::money::Money;
 use medoffice_domain::security::Action;
-use medoffice_pdf::letter::{LetterPage, Letterhead, letters_pdf};
+use medoffice_pdf::image::{Image, ImageError, ImageKind, MAX_IMAGE_BYTES};
+use medoffice_pdf::letter::{LetterPage, Letterhead, letters_pdf_with_logo};
 use medoffice_store::blobs::{self, BlobRow};
 use medoffice_store::letters::{self as store, LetterRow, LetterTemplateRow};
 use medoffice_store::patients::PatientRow;
@@ -27,6 +28,8 @@ use utoipa::ToSchema;
 pub const MAX_TEMPLATE_CHARS: usize = 20_000;
 /// The most letters one batch prints.
 pub const MAX_BATCH: usize = 200;
+/// The largest letterhead logo file, in bytes.
+pub const MAX_LOGO_BYTES: usize = MAX_IMAGE_BYTES;
 
 /// The built-in templates: key, name, audience, text.
 pub const BUILT_IN: [(&str, &str, &str, &str); 14] = [
@@ -338,6 +341,23 @@ struct Gathered {
     signer_title: String,
     recipient_name: Option<String>,
     recipient_address: Option<String>,
+}
+
+/// A letter as printed: its text and its PDF.
+struct Printed<'a> {
+    text: String,
+    pdf: &'a [u8],
+}
+
+impl Gathered {
+    /// The letter's PDF on the letterhead (with the practice's logo when it has one).
+    fn pdf(&self, logo: Option<&Image>, text: &str) -> Vec<u8> {
+        letters_pdf_with_logo(
+            &self.head,
+            logo,
+            &[LetterPage { body: text.to_string(), signer_name: self.signer_name.clone(), signer_title: self.signer_title.clone() }],
+        )
+    }
 }
 
 impl App {
@@ -658,6 +678,7 @@ impl App {
         let mut tx = self.store.begin().await?;
         let g = self.gather(&mut tx, actor, input, None).await?;
         let text = letters::render(&g.template.body, &g.values, Output::Plain).map_err(|e| merge_errors(&e))?;
+        let logo = self.letterhead_logo_in(&mut tx, &actor.practice_id).await?;
         self.audit(
             &mut tx,
             actor,
@@ -671,7 +692,22 @@ impl App {
         )
         .await?;
         tx.commit().await.map_err(StoreError::from)?;
-        Ok(letters_pdf(&g.head, &[LetterPage { body: text, signer_name: g.signer_name, signer_title: g.signer_title }]))
+        Ok(letters_pdf_with_logo(
+            &g.head,
+            logo.as_ref(),
+            &[LetterPage { body: text, signer_name: g.signer_name, signer_title: g.signer_title }],
+        ))
+    }
+
+    /// Renders a letter on the letterhead inside the caller's transaction, saving nothing: its
+    /// text and PDF (a release of records' cover letter, which the release itself keeps). The
+    /// caller checks its own action; merge errors name their fields on `body`.
+    pub(crate) async fn render_letter_in(&self, conn: &mut Connection, actor: &Actor, input: &LetterInput) -> Result<(String, Vec<u8>)> {
+        let g = self.gather(conn, actor, input, None).await?;
+        let text = letters::render(&g.template.body, &g.values, Output::Plain).map_err(|e| merge_errors(&e))?;
+        let logo = self.letterhead_logo_in(conn, &actor.practice_id).await?;
+        let pdf = g.pdf(logo.as_ref(), &text);
+        Ok((text, pdf))
     }
 
     /// `medoffice letters render`: one letter as the command line's actor (the only practice).
@@ -692,32 +728,48 @@ impl App {
             "email" => true,
             _ => return Err(ValidationErrors::single("delivery", "choose print or email").into()),
         };
-        let (g, text) = {
+        let (g, text, pdf) = {
             let mut conn = self.store.pool().acquire().await.map_err(StoreError::from)?;
             let g = self.gather(&mut conn, actor, input, None).await?;
             let text = letters::render(&g.template.body, &g.values, Output::Plain).map_err(|e| merge_errors(&e))?;
-            (g, text)
+            let logo = self.letterhead_logo_in(&mut conn, &actor.practice_id).await?;
+            let pdf = g.pdf(logo.as_ref(), &text);
+            (g, text, pdf)
         };
-        let emailed_to = if email { Some(self.email_letter(actor, &g, &text).await?) } else { None };
+        let emailed_to = if email { Some(self.email_letter(actor, &g, &text, &pdf).await?) } else { None };
         let mut tx = self.store.begin().await?;
-        let view = self.save_letter(&mut tx, actor, input, &g, text, emailed_to).await?;
+        let view = self.save_letter(&mut tx, actor, input, &g, Printed { text, pdf: &pdf }, emailed_to).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(view)
     }
 
     /// Prints one template for several patients: each letter saved and logged, and one PDF with
     /// them all, in one transaction (a patient whose letter cannot be rendered stops the batch,
-    /// named in the error).
+    /// named in the error with the field; blank and repeated ids are dropped).
     pub async fn write_letter_batch(&self, actor: &Actor, template: &str, patient_ids: &[String]) -> Result<(Vec<LetterView>, Vec<u8>)> {
         self.authorize(actor, Action::WriteLetters, None).await?;
-        if patient_ids.is_empty() || patient_ids.len() > MAX_BATCH {
-            return Err(ValidationErrors::single("patient_ids", format!("choose 1 to {MAX_BATCH} patients")).into());
+        let mut ids: Vec<String> = Vec::new();
+        for id in patient_ids.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
+            if !ids.iter().any(|i| i == id) {
+                ids.push(id.to_string());
+            }
+        }
+        if ids.is_empty() {
+            return Err(ValidationErrors::single("patient_ids", "choose at least one patient").into());
+        }
+        if ids.len() > MAX_BATCH {
+            return Err(ValidationErrors::single(
+                "patient_ids",
+                format!("at most {MAX_BATCH} patients in one batch; {} chosen", ids.len()),
+            )
+            .into());
         }
         let mut tx = self.store.begin().await?;
+        let logo = self.letterhead_logo_in(&mut tx, &actor.practice_id).await?;
         let mut views = Vec::new();
         let mut pages = Vec::new();
         let mut head = Letterhead::default();
-        for pid in patient_ids {
+        for pid in &ids {
             let input = LetterInput { template: template.into(), patient_id: pid.clone(), ..Default::default() };
             let g = self.gather(&mut tx, actor, &input, None).await?;
             let text = letters::render(&g.template.body, &g.values, Output::Plain).map_err(|e| {
@@ -729,13 +781,14 @@ impl App {
             })?;
             pages.push(LetterPage { body: text.clone(), signer_name: g.signer_name.clone(), signer_title: g.signer_title.clone() });
             head = g.head.clone();
-            views.push(self.save_letter(&mut tx, actor, &input, &g, text, None).await?);
+            let pdf = g.pdf(logo.as_ref(), &text);
+            views.push(self.save_letter(&mut tx, actor, &input, &g, Printed { text, pdf: &pdf }, None).await?);
         }
         tx.commit().await.map_err(StoreError::from)?;
-        Ok((views, letters_pdf(&head, &pages)))
+        Ok((views, letters_pdf_with_logo(&head, logo.as_ref(), &pages)))
     }
 
-    async fn email_letter(&self, actor: &Actor, g: &Gathered, text: &str) -> Result<String> {
+    async fn email_letter(&self, actor: &Actor, g: &Gathered, text: &str, pdf: &[u8]) -> Result<String> {
         let p = &g.patient;
         if p.preferred_contact != "email" {
             return Err(ValidationErrors::single("delivery", "this patient has not chosen e-mail; print the letter instead").into());
@@ -756,7 +809,17 @@ impl App {
             subject: format!("{} from {}", g.template.name, g.head.practice_name),
             body: format!("{text}\n\n{}\n{}\n", g.signer_name, g.signer_title),
         };
-        match crate::mailer::send(&config, &message).await {
+        // The letter as printed goes along; the text stays in the body for readers without PDF.
+        let attachment = crate::mailer::Attachment {
+            file_name: format!(
+                "{}-{}.pdf",
+                g.template.template_key.replace('_', "-"),
+                self.now().with_timezone(&actor.timezone).format("%Y-%m-%d")
+            ),
+            content_type: "application/pdf".into(),
+            bytes: pdf.to_vec(),
+        };
+        match crate::mailer::send_with_attachments(&config, &message, &[attachment]).await {
             Ok(_) => Ok(to),
             Err(e) => Err(AppError::Conflict(format!("the letter was not e-mailed: {}", e.message))),
         }
@@ -768,17 +831,14 @@ impl App {
         actor: &Actor,
         input: &LetterInput,
         g: &Gathered,
-        text: String,
+        printed: Printed<'_>,
         emailed_to: Option<String>,
     ) -> Result<LetterView> {
+        let Printed { text, pdf } = printed;
         let practice_id = actor.practice_id.as_str();
-        let pdf = letters_pdf(
-            &g.head,
-            &[LetterPage { body: text.clone(), signer_name: g.signer_name.clone(), signer_title: g.signer_title.clone() }],
-        );
         let blob_id = new_id();
         let key = format!("{practice_id}/{blob_id}");
-        self.blobs.put(&key, &pdf).await?;
+        self.blobs.put(&key, pdf).await?;
         blobs::insert(
             conn,
             &BlobRow {
@@ -786,7 +846,7 @@ impl App {
                 id: blob_id.clone(),
                 content_type: "application/pdf".into(),
                 size_bytes: i64::try_from(pdf.len()).unwrap_or(i64::MAX),
-                sha256: hex::encode(Sha256::digest(&pdf)),
+                sha256: hex::encode(Sha256::digest(pdf)),
                 storage_key: key,
                 created_at: self.now_text(),
             },
@@ -978,4 +1038,253 @@ impl App {
 fn clean_opt(text: &str) -> Option<String> {
     let t = text.split_whitespace().collect::<Vec<_>>().join(" ");
     (!t.is_empty()).then(|| t.chars().take(200).collect())
+}
+
+/// The practice's letterhead logo as shown on its admin page.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LogoView {
+    /// `image/png` or `image/jpeg`, from the file's first bytes.
+    pub content_type: String,
+    pub width_px: i64,
+    pub height_px: i64,
+    pub size_bytes: i64,
+    pub updated_by: String,
+    pub updated_at: String,
+}
+
+/// A billing letter the dunning run writes: its template, patient, date and the balance as the
+/// run computed it (as of its date, days past due after the practice's net days).
+pub(crate) struct BillingLetter<'a> {
+    pub template_key: &'a str,
+    pub patient_id: &'a str,
+    pub letter_date: NaiveDate,
+    pub balance_cents: i64,
+    pub days_past_due: i64,
+}
+
+/// A letter rendered and ready to be saved on the chart ([`App::save_prepared_letter_in`]).
+pub(crate) struct PreparedLetter {
+    g: Gathered,
+    text: String,
+    input: LetterInput,
+}
+
+impl PreparedLetter {
+    /// The text as it will be printed.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+/// The message for an upload that is not a usable logo.
+fn logo_error(e: &ImageError) -> AppError {
+    ValidationErrors::single("logo", e.to_string()).into()
+}
+
+impl App {
+    /// The practice's letterhead logo, decoded for the PDF; none when it has none. A stored file
+    /// whose hash no longer matches is an error, never a silently missing logo.
+    pub(crate) async fn letterhead_logo_in(&self, conn: &mut Connection, practice_id: &str) -> Result<Option<Image>> {
+        let Some(row) = store::get_logo(conn, practice_id).await? else {
+            return Ok(None);
+        };
+        let bytes = self.logo_bytes_in(conn, practice_id, &row.blob_id).await?;
+        Image::parse(&bytes).map(Some).map_err(|e| AppError::Internal(format!("the stored letterhead logo cannot be used: {e}")))
+    }
+
+    async fn logo_bytes_in(&self, conn: &mut Connection, practice_id: &str, blob_id: &str) -> Result<Vec<u8>> {
+        let blob = blobs::get(conn, practice_id, blob_id).await?;
+        let bytes = self.blobs.get(&blob.storage_key).await?;
+        if hex::encode(Sha256::digest(&bytes)) != blob.sha256 {
+            return Err(AppError::Internal(format!("stored file {} is damaged (its hash does not match)", blob.id)));
+        }
+        Ok(bytes)
+    }
+
+    /// The practice's letterhead logo, if it has one (the admin page and the letters' pages).
+    pub async fn letterhead_logo(&self, actor: &Actor) -> Result<Option<LogoView>> {
+        self.authorize(actor, Action::WriteLetters, None).await?;
+        let mut conn = self.store.pool().acquire().await.map_err(StoreError::from)?;
+        let Some(row) = store::get_logo(&mut conn, &actor.practice_id).await? else {
+            return Ok(None);
+        };
+        let blob = blobs::get(&mut conn, &actor.practice_id, &row.blob_id).await?;
+        Ok(Some(LogoView {
+            content_type: row.content_type,
+            width_px: row.width_px,
+            height_px: row.height_px,
+            size_bytes: blob.size_bytes,
+            updated_by: row.updated_by,
+            updated_at: row.updated_at,
+        }))
+    }
+
+    /// The logo file itself (type, bytes), checked against its hash, for the admin page.
+    pub async fn letterhead_logo_file(&self, actor: &Actor) -> Result<(String, Vec<u8>)> {
+        self.authorize(actor, Action::WriteLetters, None).await?;
+        let mut conn = self.store.pool().acquire().await.map_err(StoreError::from)?;
+        let row = store::get_logo(&mut conn, &actor.practice_id).await?.ok_or(StoreError::NotFound("letterhead logo"))?;
+        let bytes = self.logo_bytes_in(&mut conn, &actor.practice_id, &row.blob_id).await?;
+        Ok((row.content_type, bytes))
+    }
+
+    /// Sets the practice's letterhead logo (the office manager): a PNG or JPEG recognised by its
+    /// first bytes (whatever its name or declared type), at most [`MAX_IMAGE_BYTES`] and 4000
+    /// pixels a side, decodable; refused on `logo` naming what is wrong. Replaces any earlier
+    /// logo. Audited.
+    pub async fn set_letterhead_logo(&self, actor: &Actor, upload: &crate::patients::Upload) -> Result<LogoView> {
+        self.authorize(actor, Action::ManageLetterTemplates, None).await?;
+        let bytes = &upload.bytes;
+        if bytes.is_empty() {
+            return Err(ValidationErrors::single("logo", "choose the logo's file (PNG or JPEG)").into());
+        }
+        if bytes.len() > MAX_IMAGE_BYTES {
+            return Err(logo_error(&ImageError::TooManyBytes { bytes: bytes.len() }));
+        }
+        let Some(kind) = ImageKind::sniff(bytes) else {
+            return Err(logo_error(&ImageError::NotPngOrJpeg));
+        };
+        let image = Image::parse(bytes).map_err(|e| logo_error(&e))?;
+        let practice_id = actor.practice_id.as_str();
+        let blob_id = new_id();
+        let key = format!("{practice_id}/{blob_id}");
+        let blob = BlobRow {
+            practice_id: practice_id.into(),
+            id: blob_id.clone(),
+            content_type: kind.content_type().into(),
+            size_bytes: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+            sha256: hex::encode(Sha256::digest(bytes)),
+            storage_key: key.clone(),
+            created_at: self.now_text(),
+        };
+        let row = store::LogoRow {
+            practice_id: practice_id.into(),
+            blob_id,
+            content_type: kind.content_type().into(),
+            width_px: i64::from(image.width()),
+            height_px: i64::from(image.height()),
+            updated_by: actor.username.clone(),
+            updated_at: self.now_text(),
+        };
+        // The file first: a crash before the commit leaves an orphan file, never a dangling row.
+        self.blobs.put(&key, bytes).await?;
+        let mut tx = self.store.begin().await?;
+        blobs::insert(&mut tx, &blob).await?;
+        store::set_logo(&mut tx, &row).await?;
+        self.audit(
+            &mut tx,
+            actor,
+            AuditNote {
+                action: "letterhead_logo.update",
+                patient_id: None,
+                record_type: "letterhead_logo",
+                record_id: Some(&row.blob_id),
+                detail: format!("{} {} x {} px, {} bytes", row.content_type, row.width_px, row.height_px, blob.size_bytes),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(LogoView {
+            content_type: row.content_type,
+            width_px: row.width_px,
+            height_px: row.height_px,
+            size_bytes: blob.size_bytes,
+            updated_by: row.updated_by,
+            updated_at: row.updated_at,
+        })
+    }
+
+    /// Removes the letterhead logo: letters print the name alone again. Audited.
+    pub async fn remove_letterhead_logo(&self, actor: &Actor) -> Result<()> {
+        self.authorize(actor, Action::ManageLetterTemplates, None).await?;
+        let mut tx = self.store.begin().await?;
+        if !store::delete_logo(&mut tx, &actor.practice_id).await? {
+            return Err(StoreError::NotFound("letterhead logo").into());
+        }
+        self.audit(
+            &mut tx,
+            actor,
+            AuditNote {
+                action: "letterhead_logo.remove",
+                patient_id: None,
+                record_type: "letterhead_logo",
+                record_id: None,
+                detail: "removed".into(),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(())
+    }
+
+    /// Renders a billing letter (the dunning run's) from its template in the caller's
+    /// transaction, saving nothing yet: the date, balance and days past due are the run's, and
+    /// the billing office signs. Merge errors name the field.
+    pub(crate) async fn prepare_billing_letter_in(
+        &self,
+        conn: &mut Connection,
+        actor: &Actor,
+        b: &BillingLetter<'_>,
+    ) -> Result<PreparedLetter> {
+        let input = LetterInput { template: b.template_key.into(), patient_id: b.patient_id.into(), ..Default::default() };
+        let mut g = self.gather(conn, actor, &input, None).await?;
+        g.values.set("letter.date", Some(long_date(b.letter_date)));
+        g.values.set("balance.amount", Some(Money::from_cents(b.balance_cents).to_string()));
+        g.values.set("balance.days_past_due", Some(b.days_past_due.to_string()));
+        g.signer_name = "Billing office".into();
+        g.signer_title = g.head.practice_name.clone();
+        g.values.set("sender.name", Some(g.signer_name.clone()));
+        g.values.set("sender.title", Some(g.signer_title.clone()));
+        let text = letters::render(&g.template.body, &g.values, Output::Plain).map_err(|e| merge_errors(&e))?;
+        Ok(PreparedLetter { g, text, input })
+    }
+
+    /// Saves a prepared letter on the chart like any other (its PDF with the letterhead and logo
+    /// in the blob store, the letter row, the outgoing mail log entry), in the caller's
+    /// transaction.
+    pub(crate) async fn save_prepared_letter_in(
+        &self,
+        conn: &mut Connection,
+        actor: &Actor,
+        prepared: PreparedLetter,
+        logo: Option<&Image>,
+    ) -> Result<LetterView> {
+        let pdf = prepared.g.pdf(logo, &prepared.text);
+        self.save_letter(conn, actor, &prepared.input, &prepared.g, Printed { text: prepared.text, pdf: &pdf }, None).await
+    }
+
+    /// The chart's letter saved with outgoing mail entry `outgoing_mail_id`, if any, with its PDF.
+    pub(crate) async fn letter_pdf_by_outgoing_in(
+        &self,
+        conn: &mut Connection,
+        practice_id: &str,
+        outgoing_mail_id: &str,
+    ) -> Result<Option<Vec<u8>>> {
+        let Some(row) = store::letter_by_outgoing_mail(conn, practice_id, outgoing_mail_id).await? else {
+            return Ok(None);
+        };
+        let blob = blobs::get(conn, practice_id, &row.blob_id).await?;
+        let bytes = self.blobs.get(&blob.storage_key).await?;
+        if hex::encode(Sha256::digest(&bytes)) != blob.sha256 {
+            return Err(AppError::Internal(format!("stored file {} is damaged (its hash does not match)", blob.id)));
+        }
+        Ok(Some(bytes))
+    }
+
+    /// A letter on the letterhead from text already rendered (a dunning letter kept from before
+    /// dunning letters were saved on the chart), signed by the billing office.
+    pub(crate) async fn billing_text_pdf_in(&self, conn: &mut Connection, practice_id: &str, text: &str) -> Result<Vec<u8>> {
+        let practice = medoffice_store::practice::get(conn, practice_id).await?;
+        let mut lines: Vec<String> = address_lines(&practice.address_line1, &None, &practice.city, &practice.state, &practice.postal_code)
+            .map(|a| a.replace('\n', ", "))
+            .into_iter()
+            .collect();
+        if let Some(phone) = &practice.phone {
+            lines.push(format!("Phone {phone}"));
+        }
+        let logo = self.letterhead_logo_in(conn, practice_id).await?;
+        let head = Letterhead { practice_name: practice.name.clone(), lines };
+        let page = LetterPage { body: text.to_string(), signer_name: "Billing office".into(), signer_title: practice.name };
+        Ok(letters_pdf_with_logo(&head, logo.as_ref(), &[page]))
+    }
 }

@@ -6,6 +6,7 @@ pub mod acknowledgements;
 pub mod aging_reports;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod bank_reconciliation;
 pub mod bill_payments;
 pub mod calendar_feeds;
@@ -21,6 +22,7 @@ mod demo_billing;
 mod demo_books;
 pub mod denials;
 pub mod deposits;
+pub mod documents;
 pub mod eligibility;
 pub mod encounters;
 mod error;
@@ -35,8 +37,10 @@ pub mod ledger_documents;
 pub mod ledger_reports;
 pub mod letters;
 pub mod mail_room;
+pub mod mailings;
 pub mod mailer;
 pub mod messages;
+pub mod mfa;
 pub mod paper_eob;
 pub mod patient_accounts;
 pub mod patients;
@@ -46,11 +50,13 @@ pub mod payment_plans;
 pub mod practice;
 pub mod recalls;
 pub mod receivables;
+pub mod records_release;
 pub mod recurring;
 pub mod refunds;
 pub mod reminders;
 pub mod remittances;
 pub mod rescheduling;
+pub mod retention;
 pub mod schedule_setup;
 pub mod schedule_views;
 pub mod scheduling;
@@ -62,6 +68,7 @@ pub use error::AppError;
 pub use medoffice_store::Store;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use medoffice_domain::audit::AuditKey;
 use medoffice_domain::security::{Action, Role};
 use medoffice_store::audit::NewAuditEvent;
 use medoffice_store::blobs::FileBlobStore;
@@ -105,13 +112,15 @@ impl Default for Config {
     }
 }
 
-/// The application: the store, the blob store, the settings and the clock.
+/// The application: the store, the blob store, the settings, the clock and the audit key.
 #[derive(Clone)]
 pub struct App {
     pub store: Store,
     pub blobs: FileBlobStore,
     pub config: Config,
     clock: Arc<dyn Clock>,
+    /// Seals the audit chain (see `medoffice_domain::audit`); kept outside the database.
+    audit_key: Arc<AuditKey>,
 }
 
 /// Who is acting: a signed-in user (browser session or API token).
@@ -144,8 +153,33 @@ pub(crate) struct AuditNote<'a> {
 }
 
 impl App {
+    /// An application whose audit key is a fresh random one, valid for this process only; the
+    /// command line and the server load the key file with [`App::with_audit_key`].
     pub fn new(store: Store, blobs: FileBlobStore, config: Config) -> App {
-        App { store, blobs, config, clock: Arc::new(SystemClock) }
+        let mut bytes = [0u8; 32];
+        rand::Rng::fill(&mut rand::rng(), &mut bytes[..]);
+        App { store, blobs, config, clock: Arc::new(SystemClock), audit_key: Arc::new(AuditKey::from_bytes(bytes)) }
+    }
+
+    /// The same application sealing and verifying the audit chain with `key`.
+    pub fn with_audit_key(mut self, key: AuditKey) -> App {
+        self.audit_key = Arc::new(key);
+        self
+    }
+
+    /// The id (never the key) of the audit key in use.
+    pub fn audit_key_id(&self) -> String {
+        self.audit_key.id()
+    }
+
+    pub(crate) fn audit_key(&self) -> &AuditKey {
+        &self.audit_key
+    }
+
+    /// Appends an audit record sealed with the audit key, inside the caller's transaction.
+    pub(crate) async fn append_audit(&self, conn: &mut Connection, event: NewAuditEvent) -> Result<()> {
+        medoffice_store::audit::append(conn, &self.audit_key, event).await?;
+        Ok(())
     }
 
     /// The same application with another clock (tests).
@@ -185,7 +219,7 @@ impl App {
     }
 
     async fn audit_outcome(&self, conn: &mut Connection, actor: &Actor, note: AuditNote<'_>, outcome: &str) -> Result<()> {
-        medoffice_store::audit::append(
+        self.append_audit(
             conn,
             NewAuditEvent {
                 practice_id: actor.practice_id.clone(),

@@ -1217,6 +1217,22 @@ impl App {
     /// log, all in one transaction. A request is fulfilled once.
     pub async fn fulfil_records_request(&self, actor: &Actor, id: &str, input: &FulfilInput) -> Result<RecordsRequestDetail> {
         self.authorize(actor, Action::ReleaseRecords, None).await?;
+        let mut tx = self.store.begin().await?;
+        let (detail, _) = self.fulfil_records_request_in(&mut tx, actor, id, input).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(detail)
+    }
+
+    /// Fulfils a records request inside the caller's transaction (a release of records calls
+    /// this next to its own writes); the caller has checked [`Action::ReleaseRecords`]. Returns
+    /// the request as it now stands and the id of the disclosure written.
+    pub(crate) async fn fulfil_records_request_in(
+        &self,
+        conn: &mut Connection,
+        actor: &Actor,
+        id: &str,
+        input: &FulfilInput,
+    ) -> Result<(RecordsRequestDetail, String)> {
         let today = actor.today(self.now());
         let mut errors = ValidationErrors::new();
         let date = date_or_today("date", &input.date, today, &mut errors);
@@ -1227,8 +1243,7 @@ impl App {
             errors.add("pages", "at most 100000 pages");
         }
         let what = optional("what", &input.what, 500, &mut errors);
-        let mut tx = self.store.begin().await?;
-        let request = store::get_request(&mut tx, &actor.practice_id, id.trim()).await?;
+        let request = store::get_request(&mut *conn, &actor.practice_id, id.trim()).await?;
         if request.status != "open" {
             return Err(AppError::Conflict("this request was fulfilled already".into()));
         }
@@ -1264,15 +1279,16 @@ impl App {
             return Err(errors.into());
         }
         let by = actor.display_name.clone();
-        if !store::fulfil_request(&mut tx, &actor.practice_id, &request.id, &date.to_string(), &method, input.pages, &by).await? {
+        if !store::fulfil_request(&mut *conn, &actor.practice_id, &request.id, &date.to_string(), &method, input.pages, &by).await? {
             return Err(AppError::Conflict("this request was fulfilled already".into()));
         }
         let now = self.now_text();
+        let disclosure_id = new_id();
         store::insert_disclosure(
-            &mut tx,
+            &mut *conn,
             &DisclosureRow {
                 practice_id: actor.practice_id.clone(),
-                id: new_id(),
+                id: disclosure_id.clone(),
                 patient_id: request.patient_id.clone(),
                 disclosed_on: date.to_string(),
                 recipient: request.requester_name.clone(),
@@ -1284,9 +1300,9 @@ impl App {
             },
         )
         .await?;
-        self.insert_outgoing(&mut tx, actor, checked).await?;
+        self.insert_outgoing(&mut *conn, actor, checked).await?;
         self.audit(
-            &mut tx,
+            &mut *conn,
             actor,
             AuditNote {
                 action: "records.request.fulfil",
@@ -1297,11 +1313,10 @@ impl App {
             },
         )
         .await?;
-        let row = store::get_request(&mut tx, &actor.practice_id, &request.id).await?;
-        let outgoing = store::outgoing_about(&mut tx, &actor.practice_id, "records", &row.id).await?;
-        let request = self.request_view(&mut tx, actor, row).await?;
-        tx.commit().await.map_err(StoreError::from)?;
-        Ok(RecordsRequestDetail { request, outgoing: outgoing.into_iter().map(outgoing_view).collect() })
+        let row = store::get_request(&mut *conn, &actor.practice_id, &request.id).await?;
+        let outgoing = store::outgoing_about(&mut *conn, &actor.practice_id, "records", &row.id).await?;
+        let request = self.request_view(&mut *conn, actor, row).await?;
+        Ok((RecordsRequestDetail { request, outgoing: outgoing.into_iter().map(outgoing_view).collect() }, disclosure_id))
     }
 
     /// A patient's accounting of disclosures, oldest first.

@@ -4,9 +4,13 @@
 //! error (connection refused, a TLS failure, `550 mailbox unavailable`...). A message counts as
 //! sent only when the server accepted it after `DATA`; there is no queue in between that could
 //! report success for a message that never left.
+//!
+//! A message with attachments ([`send_with_attachments`], a letter's PDF) is `multipart/mixed`:
+//! the plain-text body first, so a reader that shows no attachments still has the words, then
+//! each file base64-encoded with its name and type.
 
 use lettre::message::header::ContentType;
-use lettre::message::{Mailbox, Message};
+use lettre::message::{Attachment as LettreAttachment, Mailbox, Message, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
@@ -90,6 +94,16 @@ pub struct Email {
     pub body: String,
 }
 
+/// A file sent with a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    /// The name the recipient sees (`letter-2026-06-15.pdf`).
+    pub file_name: String,
+    /// `application/pdf`.
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
 /// Why a message was not sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MailError {
@@ -115,7 +129,12 @@ impl std::fmt::Display for MailError {
 /// Sends `email`. `Ok` carries the server's reply accepting it (e.g. `250 OK queued as 12345`);
 /// `Err` the reason it was not sent.
 pub async fn send(config: &SmtpConfig, email: &Email) -> Result<String, MailError> {
-    let message = build(config, email).map_err(MailError::message_only)?;
+    send_with_attachments(config, email, &[]).await
+}
+
+/// Sends `email` with `attachments` (none: the same plain-text message as [`send`]).
+pub async fn send_with_attachments(config: &SmtpConfig, email: &Email, attachments: &[Attachment]) -> Result<String, MailError> {
+    let message = build_with_attachments(config, email, attachments).map_err(MailError::message_only)?;
     let transport = transport(config).map_err(|message| MailError { message, server_unreachable: true })?;
     match tokio::time::timeout(ATTEMPT_TIMEOUT, transport.send(message)).await {
         Err(_) => Err(MailError {
@@ -132,19 +151,33 @@ pub async fn send(config: &SmtpConfig, email: &Email) -> Result<String, MailErro
     }
 }
 
+#[cfg(test)]
 fn build(config: &SmtpConfig, email: &Email) -> Result<Message, String> {
+    build_with_attachments(config, email, &[])
+}
+
+fn build_with_attachments(config: &SmtpConfig, email: &Email, attachments: &[Attachment]) -> Result<Message, String> {
     let from_address: Address =
         config.from_address.parse().map_err(|e| format!("the practice's From address '{}' is not valid: {e}", config.from_address))?;
     let to_address: Address = email.to.parse().map_err(|e| format!("the address '{}' is not valid: {e}", email.to))?;
     let domain = from_address.domain().to_string();
-    Message::builder()
+    let builder = Message::builder()
         .from(Mailbox::new(Some(config.from_name.clone()), from_address))
         .to(Mailbox::new(email.to_name.clone(), to_address))
         .subject(email.subject.clone())
-        .message_id(Some(format!("<{}@{domain}>", uuid::Uuid::now_v7().simple())))
-        .header(ContentType::TEXT_PLAIN)
-        .body(email.body.clone())
-        .map_err(|e| format!("the message could not be built: {e}"))
+        .message_id(Some(format!("<{}@{domain}>", uuid::Uuid::now_v7().simple())));
+    let built = if attachments.is_empty() {
+        builder.header(ContentType::TEXT_PLAIN).body(email.body.clone())
+    } else {
+        let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(email.body.clone()));
+        for a in attachments {
+            let content_type = ContentType::parse(&a.content_type)
+                .map_err(|e| format!("the attachment {} has no valid type '{}': {e}", a.file_name, a.content_type))?;
+            parts = parts.singlepart(LettreAttachment::new(a.file_name.clone()).body(a.bytes.clone(), content_type));
+        }
+        builder.multipart(parts)
+    };
+    built.map_err(|e| format!("the message could not be built: {e}"))
 }
 
 fn transport(config: &SmtpConfig) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
@@ -217,5 +250,31 @@ mod tests {
         let email = Email { to: "not an address".into(), to_name: None, subject: "s".into(), body: "b".into() };
         let err = build(&config, &email).err().unwrap_or_default();
         assert!(err.contains("not an address"), "{err}");
+    }
+
+    #[test]
+    fn a_message_with_an_attachment_is_multipart_mixed_with_the_text_first_and_the_file_in_base64() {
+        let config = SmtpConfig {
+            host: "127.0.0.1".into(),
+            port: 1,
+            security: Security::None,
+            username: None,
+            password: None,
+            from_address: "office@example.com".into(),
+            from_name: "Office".into(),
+        };
+        let email = Email { to: "pat@example.com".into(), to_name: None, subject: "Your letter".into(), body: "Dear Pat,".into() };
+        let file = Attachment { file_name: "letter.pdf".into(), content_type: "application/pdf".into(), bytes: b"%PDF-1.7 test".to_vec() };
+        let Ok(message) = build_with_attachments(&config, &email, std::slice::from_ref(&file)) else { unreachable!("the message builds") };
+        let raw = String::from_utf8_lossy(&message.formatted()).into_owned();
+        assert!(raw.contains("Content-Type: multipart/mixed"), "{raw}");
+        let text_at = raw.find("Dear Pat,").unwrap_or(usize::MAX);
+        let file_at = raw.find("filename=\"letter.pdf\"").unwrap_or(usize::MAX);
+        assert!(text_at < file_at && file_at < usize::MAX, "{raw}");
+        assert!(raw.contains("Content-Type: application/pdf") && raw.contains("JVBERi0xLjcgdGVzdA=="), "{raw}");
+        // A bad type is refused naming the file.
+        let bad = Attachment { content_type: "not a type".into(), ..file };
+        let err = build_with_attachments(&config, &email, &[bad]).err().unwrap_or_default();
+        assert!(err.contains("letter.pdf"), "{err}");
     }
 }

@@ -1018,7 +1018,7 @@ impl App {
                 },
             )
             .await?;
-            medoffice_store::audit::append(
+            self.append_audit(
                 &mut tx,
                 NewAuditEvent {
                     practice_id: practice_id.into(),

@@ -45,7 +45,7 @@ impl App {
         .await?;
         let admin = crate::auth::new_user_row(&practice_id, "admin", "Office manager", "admin", &password, &now)?;
         users::insert(&mut tx, &admin).await?;
-        medoffice_store::audit::append(
+        self.append_audit(
             &mut tx,
             NewAuditEvent {
                 practice_id,

@@ -506,7 +506,7 @@ impl App {
                     outcome: "success".to_string(),
                     detail: note.detail,
                 };
-                medoffice_store::audit::append(conn, event).await?;
+                self.append_audit(conn, event).await?;
                 Ok(())
             }
         }

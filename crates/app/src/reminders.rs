@@ -1243,7 +1243,7 @@ impl App {
 
     /// An audit record for a run, which may have no signed-in user (the command line).
     async fn audit_as(&self, conn: &mut Connection, runner: &Runner, note: AuditNote<'_>, outcome: &str) -> Result<()> {
-        medoffice_store::audit::append(
+        self.append_audit(
             conn,
             NewAuditEvent {
                 practice_id: runner.practice_id.clone(),

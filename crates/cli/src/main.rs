@@ -12,6 +12,8 @@ use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod tls;
+
 #[derive(Parser)]
 #[command(
     name = "medoffice",
@@ -33,6 +35,14 @@ struct DbArgs {
     /// Database URL: sqlite://FILE (default: <data-dir>/medoffice.db) or postgres://...
     #[arg(long, env = "MEDOFFICE_DATABASE_URL", global = true)]
     database_url: Option<String>,
+    /// The key that encrypts stored documents and scans (default: <data-dir>/blobs.key, created on
+    /// first use). Keep a copy off this machine: without it the documents cannot be opened.
+    #[arg(long, env = "MEDOFFICE_KEY_FILE", global = true)]
+    key_file: Option<PathBuf>,
+    /// The key that seals the audit trail (default: <data-dir>/audit.key, created on first use).
+    /// Keep it with the document key, outside the database and off the database backups.
+    #[arg(long, env = "MEDOFFICE_AUDIT_KEY_FILE", global = true)]
+    audit_key_file: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -48,6 +58,13 @@ enum Command {
         /// The practice's name, used on first start.
         #[arg(long, default_value = "My Practice")]
         practice_name: String,
+        /// Serve HTTPS with this certificate chain (PEM); needs --tls-key. Turns on Secure
+        /// cookies and HSTS.
+        #[arg(long, env = "MEDOFFICE_TLS_CERT", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The certificate's private key (PEM); needs --tls-cert.
+        #[arg(long, env = "MEDOFFICE_TLS_KEY", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
     },
     /// Fill an empty database with a realistic demo practice and one user per role.
     Demo {
@@ -127,15 +144,20 @@ enum Command {
         #[command(subcommand)]
         command: InvoicesCommand,
     },
-    /// Encrypted backup of the whole practice. Not built yet.
+    /// Write an encrypted, consistent backup of the whole database and every stored document
+    /// while the server runs; prints a JSON summary. The backup is encrypted with the practice data
+    /// key (--key-file), which is not in it: keep a copy of the key somewhere else.
     Backup {
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-        rest: Vec<String>,
+        /// The backup file to write (replaced if it exists).
+        #[arg(long)]
+        out: PathBuf,
     },
-    /// Restore a backup into an empty data dir. Not built yet.
+    /// Restore a backup into an empty data dir (or an empty PostgreSQL database with
+    /// --database-url); needs the practice data key the backup was made with (--key-file, or
+    /// <data-dir>/blobs.key). A backup of SQLite restores into PostgreSQL and back.
     Restore {
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-        rest: Vec<String>,
+        /// The backup file.
+        file: PathBuf,
     },
     /// Letters from templates.
     Letters {
@@ -377,7 +399,46 @@ async fn open(db: &DbArgs) -> Result<App, Failure> {
         None => format!("sqlite://{}", db.data_dir.join("medoffice.db").display()),
     };
     let store = Store::connect(&url).await.map_err(|e| Failure { code: 1, message: format!("cannot open the database: {e}") })?;
-    Ok(App::new(store, FileBlobStore::new(db.data_dir.join("blobs")), Config::default()))
+    let blob_root = db.data_dir.join("blobs");
+    let blobs = match &db.key_file {
+        Some(key_file) => FileBlobStore::with_key_file(blob_root, key_file),
+        None => FileBlobStore::new(blob_root),
+    };
+    blobs.ensure_key().map_err(|e| Failure { code: 1, message: e.to_string() })?;
+    let audit_key = audit_key(db, &store, false).await?;
+    let app = App::new(store, blobs, Config::default()).with_audit_key(audit_key);
+    // A trail written before the audit key existed gets its first sealed record now.
+    app.seal_audit_chains().await?;
+    Ok(app)
+}
+
+/// The audit key from `--audit-key-file` (default `<data-dir>/audit.key`), created on first use.
+/// Opening for `audit verify` (`verifying`) takes the file as it is, so that a wrong key is
+/// reported as the first broken link rather than refused.
+async fn audit_key(db: &DbArgs, store: &Store, verifying: bool) -> Result<medoffice_store::audit::AuditKey, Failure> {
+    let path = db.audit_key_file.clone().unwrap_or_else(|| db.data_dir.join("audit.key"));
+    let failed = |e: medoffice_store::StoreError| Failure { code: 1, message: e.to_string() };
+    if verifying && let Some(key) = medoffice_store::audit::read_key(&path).map_err(failed)? {
+        return Ok(key);
+    }
+    let mut conn = store.pool().acquire().await.map_err(|e| failed(e.into()))?;
+    medoffice_store::audit::load_or_create_key(&mut conn, &path).await.map_err(failed)
+}
+
+/// Opens the database for `audit verify`: with the audit key file as it is, writing nothing.
+async fn open_for_verify(db: &DbArgs) -> Result<App, Failure> {
+    let url = match &db.database_url {
+        Some(url) => url.clone(),
+        None => format!("sqlite://{}", db.data_dir.join("medoffice.db").display()),
+    };
+    let store = Store::connect(&url).await.map_err(|e| Failure { code: 1, message: format!("cannot open the database: {e}") })?;
+    let blob_root = db.data_dir.join("blobs");
+    let blobs = match &db.key_file {
+        Some(key_file) => FileBlobStore::with_key_file(blob_root, key_file),
+        None => FileBlobStore::new(blob_root),
+    };
+    let audit_key = audit_key(db, &store, true).await?;
+    Ok(App::new(store, blobs, Config::default()).with_audit_key(audit_key))
 }
 
 fn not_built(what: &str) -> Result<(), Failure> {
@@ -386,7 +447,13 @@ fn not_built(what: &str) -> Result<(), Failure> {
 
 async fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
-        Command::Serve { listen, secure_cookies, practice_name } => serve(&cli.db, &listen, secure_cookies, &practice_name).await,
+        Command::Serve { listen, secure_cookies, practice_name, tls_cert, tls_key } => {
+            let tls = match (tls_cert, tls_key) {
+                (Some(cert), Some(key)) => Some(tls::server_config(&cert, &key).map_err(bad_input)?),
+                _ => None,
+            };
+            serve(&cli.db, &listen, secure_cookies, &practice_name, tls).await
+        }
         Command::Demo { password } => {
             let app = open(&cli.db).await?;
             let made = app.demo(&password).await?;
@@ -437,7 +504,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::Audit { command: AuditCommand::Verify } => {
-            let app = open(&cli.db).await?;
+            let app = open_for_verify(&cli.db).await?;
             let report = app.verify_audit_chain().await?;
             println!("{}", serde_json::to_string(&report).unwrap_or_default());
             if report.ok {
@@ -613,8 +680,13 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             println!("{}", serde_json::json!({"charged": run.charged, "total_cents": run.total_cents, "as_of": run.as_of}));
             Ok(())
         }
-        Command::Backup { .. } => not_built("backup"),
-        Command::Restore { .. } => not_built("restore"),
+        Command::Backup { out } => {
+            let app = open(&cli.db).await?;
+            let summary = app.write_backup(&out).await.map_err(backup_failure)?;
+            println!("{}", serde_json::json!({"out": out.display().to_string(), "summary": summary}));
+            Ok(())
+        }
+        Command::Restore { file } => restore(&cli.db, &file).await,
         Command::Letters { command: LettersCommand::Render { template, patient, out } } => {
             let app = open(&cli.db).await?;
             let pdf = app.render_letter_pdf_offline(&template, &patient).await?;
@@ -625,7 +697,48 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     }
 }
 
-async fn serve(db: &DbArgs, listen: &str, secure_cookies: bool, practice_name: &str) -> Result<(), Failure> {
+fn backup_failure(e: medoffice_app::backup::BackupError) -> Failure {
+    Failure { code: if e.is_bad_input() { 2 } else { 1 }, message: e.to_string() }
+}
+
+/// `medoffice restore FILE`: checks the whole file against the key and the data dir's emptiness
+/// before creating anything, then restores (one transaction) and checks the row counts.
+async fn restore(db: &DbArgs, file: &std::path::Path) -> Result<(), Failure> {
+    use medoffice_app::backup::{BackupKey, check_empty_data_dir, restore_backup_file, verify_backup_file};
+    if !file.is_file() {
+        return Err(bad_input(format!("cannot read {}: no such file", file.display())));
+    }
+    let key_file = db.key_file.clone().unwrap_or_else(|| db.data_dir.join("blobs.key"));
+    if !key_file.is_file() {
+        return Err(bad_input(format!(
+            "the backup is encrypted with the practice data key: put your saved key file at {} or give --key-file",
+            key_file.display()
+        )));
+    }
+    let key = BackupKey::from_key_file(&key_file).map_err(backup_failure)?;
+    verify_backup_file(file, &key).map_err(backup_failure)?;
+    check_empty_data_dir(&db.data_dir).map_err(backup_failure)?;
+    std::fs::create_dir_all(&db.data_dir)
+        .map_err(|e| Failure { code: 1, message: format!("cannot create data dir {}: {e}", db.data_dir.display()) })?;
+    let url = match &db.database_url {
+        Some(url) => url.clone(),
+        None => format!("sqlite://{}", db.data_dir.join("medoffice.db").display()),
+    };
+    let store = Store::connect(&url).await.map_err(|e| Failure { code: 1, message: format!("cannot open the database: {e}") })?;
+    let blobs = FileBlobStore::with_key_file(db.data_dir.join("blobs"), &key_file);
+    let summary = restore_backup_file(&store, &blobs, file).await.map_err(backup_failure)?;
+    store.close().await;
+    println!("{}", serde_json::json!({"restored": file.display().to_string(), "summary": summary}));
+    Ok(())
+}
+
+async fn serve(
+    db: &DbArgs,
+    listen: &str,
+    secure_cookies: bool,
+    practice_name: &str,
+    tls: Option<std::sync::Arc<tokio_rustls::rustls::ServerConfig>>,
+) -> Result<(), Failure> {
     let app = open(db).await?;
     let admin_password = std::env::var("MEDOFFICE_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty());
     match app.bootstrap(practice_name, admin_password.as_deref()).await? {
@@ -670,14 +783,53 @@ async fn serve(db: &DbArgs, listen: &str, secure_cookies: bool, practice_name: &
             runs += 1;
         }
     });
+    // The scheduled daily backup (a practice setting, /admin/backups): checked every five minutes
+    // in its own task, so a long backup does not hold up the other jobs.
+    let backups = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
+        loop {
+            tick.tick().await;
+            match backups.run_scheduled_backups().await {
+                Ok(runs) => {
+                    for run in runs {
+                        match (&run.file, &run.error) {
+                            (_, Some(e)) => tracing::warn!("scheduled backup: {e}"),
+                            (Some(f), None) => {
+                                tracing::info!("scheduled backup written to {} ({} old deleted)", f.display(), run.pruned.len())
+                            }
+                            (None, None) => {}
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!("scheduled backups: {e}"),
+            }
+        }
+    });
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| bad_input(format!("--listen {listen}: {e}")))?;
     let local = listener.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| listen.to_string());
-    println!("medoffice: serving http://{local}/ (API at /api/v1, press Ctrl-C to stop)");
-    let router = medoffice_web::router(app.clone(), medoffice_web::WebSettings { secure_cookies });
-    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| Failure { code: 1, message: format!("server failed: {e}") })?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    println!("medoffice: serving {scheme}://{local}/ (API at /api/v1, press Ctrl-C to stop)");
+    let settings = medoffice_web::WebSettings { secure_cookies: secure_cookies || tls.is_some(), hsts: tls.is_some() };
+    let router = medoffice_web::router(app.clone(), settings);
+    let failed = |e: std::io::Error| Failure { code: 1, message: format!("server failed: {e}") };
+    match tls {
+        Some(config) => {
+            use axum::serve::ListenerExt;
+            // tap_io: axum hands the client's address to ConnectInfo for wrapped listeners.
+            let listener = tls::TlsListener::new(listener, config).map_err(failed)?.tap_io(|_| {});
+            axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+                .with_graceful_shutdown(shutdown_signal())
+                .await
+                .map_err(failed)?;
+        }
+        None => {
+            axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+                .with_graceful_shutdown(shutdown_signal())
+                .await
+                .map_err(failed)?;
+        }
+    }
     app.store.close().await;
     Ok(())
 }

@@ -7,6 +7,8 @@
 //! chromium-driver; `scripts/test.sh` installs them). Without them this test fails.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "browser/documents.rs"]
+mod documents;
 #[path = "browser/mail.rs"]
 mod mail;
 #[path = "browser/phone.rs"]
@@ -374,6 +376,7 @@ async fn front_desk_registers_insures_finds_and_signs_out() {
             phone::phone_journey(&client, &base, &dir).await;
             mail::mail_journey(&client, &base).await;
             receivables::receivables_journey(&client, &base, &dir).await;
+            documents::documents_journey(&client, &base, &dir).await;
         }
     })
     .await;

@@ -6,10 +6,13 @@
 
 pub mod audit;
 pub mod coding;
+pub mod documents;
 pub mod identifiers;
 pub mod ledger;
 pub mod letters;
+pub mod mailings;
 pub mod messages;
+pub mod mfa;
 pub mod money;
 pub mod patients;
 pub mod scheduling;

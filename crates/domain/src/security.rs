@@ -111,6 +111,18 @@ impl Role {
             // writes letters from them.
             ManageLetterTemplates => matches!(self, Admin),
             WriteLetters => matches!(self, Admin | FrontDesk | Biller | Provider),
+            // Mailings (fliers, newsletters) to filtered lists of patients: the desk and the office manager.
+            SendMailings => matches!(self, Admin | FrontDesk),
+            // Medical files by class (crate::documents): patient records to the clinical and
+            // front-desk roles; accounting records to billing and the books; contracts and business
+            // documents to the office manager and the bookkeeper. Retention and destruction are the
+            // office manager's.
+            HandlePatientDocuments => matches!(self, Admin | FrontDesk | Provider),
+            HandleAccountingDocuments => matches!(self, Admin | Biller | Bookkeeper),
+            HandleBusinessDocuments => matches!(self, Admin | Bookkeeper),
+            ManageRetention => matches!(self, Admin),
+            // The scheduled daily backup (folder, hour, how many to keep): the office manager's.
+            ManageBackups => matches!(self, Admin),
         }
     }
 }
@@ -231,16 +243,139 @@ pub enum Action {
     ManageLetterTemplates,
     /// Write letters from templates (preview, save, print, e-mail) and read them on the chart.
     WriteLetters,
+    /// Draw patient lists for mailings (fliers, newsletters), create and send the mailings and
+    /// print their labels, envelopes and fliers.
+    SendMailings,
+    /// Upload, read and search patient records (referrals, outside records, consents, cards).
+    HandlePatientDocuments,
+    /// Upload, read and search accounting records (EOBs, deposit slips, bank statements).
+    HandleAccountingDocuments,
+    /// Upload, read and search contracts and business documents (leases, licences, policies).
+    HandleBusinessDocuments,
+    /// Edit retention rules and destroy documents whose retention has ended.
+    ManageRetention,
+    /// Set the scheduled daily backup (folder, hour, how many to keep) and see how it went.
+    ManageBackups,
 }
 
-/// A password staff choose must be long; the full policy (common-password list, MFA) grows with the
-/// security issue. Returns the reason it is refused.
+/// The common passwords medoffice refuses, one a line (John the Ripper's public-domain
+/// `password.lst`, most common first, and a few longer ones medoffice adds; `#!` lines are comments).
+const COMMON_PASSWORDS: &str = include_str!("common_passwords.txt");
+
+static COMMON_SET: std::sync::LazyLock<std::collections::HashSet<String>> = std::sync::LazyLock::new(|| {
+    COMMON_PASSWORDS.lines().filter(|l| !l.starts_with("#!") && !l.trim().is_empty()).map(|l| l.trim().to_lowercase()).collect()
+});
+
+/// Whether a password (any case) is on the shipped list of common passwords.
+pub fn is_common_password(password: &str) -> bool {
+    COMMON_SET.contains(&password.trim().to_lowercase())
+}
+
+/// How many passwords the shipped list holds.
+pub fn common_password_count() -> usize {
+    COMMON_SET.len()
+}
+
+/// Keyboard walks and alphabets: a password that is a piece of one (either way) is refused.
+const WALKS: [&str; 6] = [
+    "qwertyuiopasdfghjklzxcvbnm",
+    "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p",
+    "1q2w3e4r5t6y7u8i9o0p",
+    "zaq1xsw2cde3vfr4bgt5nhy6mju7",
+    "qazwsxedcrfvtgbyhnujmikolp",
+    "!@#$%^&*()_+",
+];
+
+/// Words of practice names that are too generic to refuse in a password.
+const GENERIC_PRACTICE_WORDS: [&str; 16] = [
+    "family", "medicine", "medical", "clinic", "practice", "health", "center", "centre", "associates", "group", "doctors",
+    "pediatrics", "primary", "internal", "office", "partners",
+];
+
+/// The password policy without the person: 12 to 256 characters, not on the common list (nor a
+/// listed password with digits or symbols before or after it, or with letters swapped for look-alike
+/// digits), not one character or a short piece repeated, not a simple sequence or keyboard walk.
+/// No composition rules and no expiry (NIST SP 800-63B). Returns the reason it is refused.
 pub fn check_password_policy(password: &str) -> Result<(), String> {
-    if password.chars().count() < 12 {
+    let length = password.chars().count();
+    if length < 12 {
         return Err("a password needs at least 12 characters".into());
     }
-    if password.chars().count() > 256 {
+    if length > 256 {
         return Err("a password has at most 256 characters".into());
+    }
+    let lower = password.to_lowercase();
+    if is_common_password(&lower) {
+        return Err("this is one of the most common passwords; choose another (a few unrelated words make a good one)".into());
+    }
+    let core = lower.trim_matches(|c: char| !c.is_alphabetic());
+    let unleet: String = core
+        .chars()
+        .map(|c| match c {
+            '@' | '4' => 'a',
+            '0' => 'o',
+            '1' | '!' => 'i',
+            '3' => 'e',
+            '$' | '5' => 's',
+            '7' => 't',
+            other => other,
+        })
+        .collect();
+    for candidate in [core, unleet.as_str(), unleet.replace('i', "l").as_str()] {
+        if candidate.chars().count() >= 4 && is_common_password(candidate) {
+            return Err("this is a common password with a few characters changed or added; choose another".into());
+        }
+    }
+    let chars: Vec<char> = lower.chars().collect();
+    let distinct: std::collections::HashSet<char> = chars.iter().copied().collect();
+    if distinct.len() <= 2 {
+        return Err("a password of one or two repeated characters is too easy to guess".into());
+    }
+    if (1..=chars.len() / 2).any(|unit| chars.len().is_multiple_of(unit) && chars.chunks(unit).all(|c| c == &chars[..unit])) {
+        return Err("a password made of one short piece repeated is too easy to guess".into());
+    }
+    if is_sequence(&chars) {
+        return Err("a simple sequence (abcd..., 1234..., 9876...) is too easy to guess".into());
+    }
+    if WALKS.iter().any(|w| w.contains(lower.as_str()) || w.chars().rev().collect::<String>().contains(lower.as_str())) {
+        return Err("a row of keys on the keyboard is too easy to guess".into());
+    }
+    Ok(())
+}
+
+/// Each character one after the previous (or one before), digits wrapping from 9 to 0.
+fn is_sequence(chars: &[char]) -> bool {
+    let step = |a: char, b: char| -> Option<i32> {
+        let d = b as i32 - a as i32;
+        match (a, b, d) {
+            (_, _, 1 | -1) => Some(d),
+            ('9', '0', _) => Some(1),
+            ('0', '9', _) => Some(-1),
+            _ => None,
+        }
+    };
+    let steps: Vec<Option<i32>> = chars.windows(2).map(|w| step(w[0], w[1])).collect();
+    steps.first().copied().flatten().is_some_and(|first| steps.iter().all(|s| *s == Some(first)))
+}
+
+/// The whole policy for one person's password: [`check_password_policy`], and not containing the
+/// username or the practice's name (or a distinctive word of it).
+pub fn check_password_for(password: &str, username: &str, practice_name: &str) -> Result<(), String> {
+    check_password_policy(password)?;
+    let compact = |s: &str| -> String { s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect() };
+    let pw = compact(password);
+    let user = compact(username);
+    if user.chars().count() >= 3 && pw.contains(&user) {
+        return Err("a password must not contain your username".into());
+    }
+    let practice = compact(practice_name);
+    let distinctive = practice_name
+        .split(|c: char| !c.is_alphanumeric())
+        .map(compact)
+        .filter(|w| w.chars().count() >= 5 && !GENERIC_PRACTICE_WORDS.contains(&w.as_str()))
+        .any(|w| pw.contains(&w));
+    if (practice.chars().count() >= 4 && pw.contains(&practice)) || distinctive {
+        return Err("a password must not contain the practice's name".into());
     }
     Ok(())
 }
@@ -317,6 +452,58 @@ mod tests {
     fn short_passwords_are_refused() {
         assert!(check_password_policy("short").is_err());
         assert!(check_password_policy("correct horse battery").is_ok());
+    }
+
+    #[test]
+    fn the_common_password_list_ships_thousands_of_real_passwords() {
+        assert!(common_password_count() > 3400, "{}", common_password_count());
+        for common in ["123456", "password", "qwerty", "iloveyou", "letmein", "Password1234", "ADMINISTRATOR"] {
+            assert!(is_common_password(common), "{common}");
+        }
+        assert!(!is_common_password("violet tractor umbrella"));
+    }
+
+    #[test]
+    fn common_passwords_and_their_easy_variants_are_refused() {
+        for weak in [
+            "password1234",
+            "Password1234!",
+            "qwerty123456",
+            "iloveyou2024!",
+            "P@ssw0rd2024",
+            "!!monkey1234",
+            "l3tm3in12345",
+            "administrator",
+            "aaaaaaaaaaaa",
+            "abababababab",
+            "qwertyqwerty",
+            "abcdefghijklm",
+            "123456789012",
+            "987654321098",
+            "zyxwvutsrqpo",
+            "qwertyuiopas",
+            "1qaz2wsx3edc4",
+            "lkjhgfdsapoi",
+        ] {
+            assert!(check_password_policy(weak).is_err(), "{weak} was accepted");
+        }
+        for fine in ["correct horse battery", "violet-tractor-42-umbrella", "Tr0ub4dor&3xyz", "a-long-password-1", "demo-password-1"] {
+            assert_eq!(check_password_policy(fine), Ok(()), "{fine}");
+        }
+    }
+
+    #[test]
+    fn a_password_may_not_contain_the_username_or_the_practice_name() {
+        let practice = "Riverside Family Medicine";
+        assert!(check_password_for("frontdesk-spring-rain", "frontdesk", practice).is_err());
+        assert!(check_password_for("FrontDesk-spring-rain", "front.desk", practice).is_err());
+        assert!(check_password_for("Riverside-2026-spring", "frontdesk", practice).is_err());
+        assert!(check_password_for("riversidefamilymedicine", "frontdesk", practice).is_err());
+        // Generic words of the name are fine.
+        assert_eq!(check_password_for("my family hikes on sundays", "frontdesk", practice), Ok(()));
+        assert_eq!(check_password_for("violet tractor umbrella", "frontdesk", practice), Ok(()));
+        // The length rule comes first.
+        assert_eq!(check_password_for("short", "frontdesk", practice), Err("a password needs at least 12 characters".into()));
     }
 
     #[test]

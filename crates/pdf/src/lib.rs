@@ -16,9 +16,12 @@
 //! fonts' AFM widths ([`text_width`]), which is what right-aligned amounts need.
 
 pub mod cms1500;
-pub mod dunning;
+pub mod image;
 pub mod invoice;
+pub mod labels;
 pub mod letter;
+pub mod merge;
+pub mod scan;
 mod metrics;
 pub mod statement;
 
@@ -218,6 +221,8 @@ pub struct Table {
 enum Op {
     Text { x: f32, y: f32, font: Font, size: f32, bytes: Vec<u8> },
     Rule { x1: f32, x2: f32, y: f32, width: f32 },
+    /// The document's image `index` drawn into the box at (`x`, `y`) (bottom left), `width` x `height`.
+    Image { index: usize, x: f32, y: f32, width: f32, height: f32 },
 }
 
 /// The size of body text, in points.
@@ -240,12 +245,14 @@ pub struct Document {
     /// Named in each page's footer and the file's information.
     footer: String,
     title: String,
+    /// The pictures drawn, each written once however many pages show it.
+    images: Vec<image::Image>,
 }
 
 impl Document {
     /// An empty document of one page.
     pub fn new(size: PageSize, margins: Margins) -> Document {
-        Document { size, margins, pages: vec![Vec::new()], cursor: size.height - margins.top, footer: String::new(), title: String::new() }
+        Document { size, margins, pages: vec![Vec::new()], cursor: size.height - margins.top, footer: String::new(), title: String::new(), images: Vec::new() }
     }
 
     /// A Letter page with 3/4 inch margins.
@@ -308,6 +315,20 @@ impl Document {
             Align::Right => x - width,
         };
         self.text(x, y, font, size, bytes);
+    }
+
+    /// Draws `image` on the current page into the box whose bottom left is (`x`, `y`), `width` x
+    /// `height` points (the caller keeps the proportions: [`image::Image::fit`]). The same image
+    /// on many pages is stored once.
+    pub fn image_at(&mut self, image: &image::Image, x: f32, y: f32, width: f32, height: f32) {
+        let index = match self.images.iter().position(|i| i == image) {
+            Some(i) => i,
+            None => {
+                self.images.push(image.clone());
+                self.images.len() - 1
+            }
+        };
+        self.push(Op::Image { index, x, y, width, height });
     }
 
     /// A horizontal rule from `x1` to `x2` at `y` on the current page.
@@ -497,6 +518,13 @@ impl Document {
         }
         document_info.producer(TextStr("medoffice"));
         document_info.finish();
+        // The images after the pages: each an XObject and its soft mask.
+        let image_ids: Vec<(Ref, Ref)> =
+            (0..self.images.len()).map(|i| (Ref::new(6 + 2 * (count + 2 * i) as i32), Ref::new(7 + 2 * (count + 2 * i) as i32))).collect();
+        for (image, (id, mask)) in self.images.iter().zip(&image_ids) {
+            image.write(&mut pdf, *id, *mask);
+        }
+        let image_name = |i: usize| format!("Im{i}");
         let footer_y = self.margins.bottom - 24.0;
         let (left, right) = (self.margins.left, self.size.width - self.margins.right);
         for (i, ops) in self.pages.iter().enumerate() {
@@ -508,6 +536,13 @@ impl Document {
             page.contents(content_id);
             let mut resources = page.resources();
             resources.fonts().pair(Font::Regular.resource(), regular).pair(Font::Bold.resource(), bold);
+            if !image_ids.is_empty() {
+                let mut x_objects = resources.x_objects();
+                for (i, (id, _)) in image_ids.iter().enumerate() {
+                    x_objects.pair(Name(image_name(i).as_bytes()), *id);
+                }
+                x_objects.finish();
+            }
             resources.finish();
             page.finish();
 
@@ -534,6 +569,12 @@ impl Document {
                         content.move_to(*x1, *y);
                         content.line_to(*x2, *y);
                         content.stroke();
+                    }
+                    Op::Image { index, x, y, width, height } => {
+                        content.save_state();
+                        content.transform([*width, 0.0, 0.0, *height, *x, *y]);
+                        content.x_object(Name(image_name(*index).as_bytes()));
+                        content.restore_state();
                     }
                 }
             }

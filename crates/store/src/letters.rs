@@ -182,3 +182,54 @@ pub async fn recent_letters(conn: &mut AnyConnection, practice_id: &str, limit: 
         .fetch_all(conn)
         .await?)
 }
+
+/// The letter written with outgoing mail entry `outgoing_mail_id` (a dunning letter finds the
+/// chart's letter it was saved as through the mail log entry both share).
+pub async fn letter_by_outgoing_mail(conn: &mut AnyConnection, practice_id: &str, outgoing_mail_id: &str) -> Result<Option<LetterRow>> {
+    Ok(sqlx::query_as("SELECT * FROM letter WHERE practice_id = $1 AND outgoing_mail_id = $2")
+        .bind(practice_id)
+        .bind(outgoing_mail_id)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// The practice's letterhead logo (migration 0038).
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct LogoRow {
+    pub practice_id: String,
+    pub blob_id: String,
+    pub content_type: String,
+    pub width_px: i64,
+    pub height_px: i64,
+    pub updated_by: String,
+    pub updated_at: String,
+}
+
+pub async fn get_logo(conn: &mut AnyConnection, practice_id: &str) -> Result<Option<LogoRow>> {
+    Ok(sqlx::query_as("SELECT * FROM letterhead_logo WHERE practice_id = $1").bind(practice_id).fetch_optional(conn).await?)
+}
+
+/// Puts `logo` in place of the practice's logo, if any (call inside a transaction).
+pub async fn set_logo(conn: &mut AnyConnection, logo: &LogoRow) -> Result<()> {
+    delete_logo(conn, &logo.practice_id).await?;
+    sqlx::query(
+        "INSERT INTO letterhead_logo (practice_id, blob_id, content_type, width_px, height_px, updated_by, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&logo.practice_id)
+    .bind(&logo.blob_id)
+    .bind(&logo.content_type)
+    .bind(logo.width_px)
+    .bind(logo.height_px)
+    .bind(&logo.updated_by)
+    .bind(&logo.updated_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Removes the practice's logo; true when there was one.
+pub async fn delete_logo(conn: &mut AnyConnection, practice_id: &str) -> Result<bool> {
+    let done = sqlx::query("DELETE FROM letterhead_logo WHERE practice_id = $1").bind(practice_id).execute(conn).await?;
+    Ok(done.rows_affected() > 0)
+}

@@ -8,6 +8,7 @@
 //! the transaction: a use case and its audit record commit together or not at all.
 
 pub mod acknowledgements;
+pub mod backup;
 pub mod audit;
 pub mod bank_reconciliation;
 pub mod bill_attachments;
@@ -23,6 +24,7 @@ pub mod code_sets;
 pub mod collections;
 pub mod denials;
 pub mod deposits;
+pub mod documents;
 pub mod eligibility;
 pub mod encounters;
 pub mod families;
@@ -31,6 +33,7 @@ pub mod invoices;
 pub mod ledger;
 pub mod letters;
 pub mod mail_room;
+pub mod mailings;
 pub mod messages;
 pub mod patient_accounts;
 pub mod patients;
@@ -40,6 +43,7 @@ pub mod recalls;
 pub mod receivables;
 pub mod recurring;
 pub mod reminders;
+pub mod retention;
 pub mod remittances;
 pub mod schedule_setup;
 pub mod schedule_views;
@@ -77,6 +81,9 @@ pub enum StoreError {
     /// Stored data that cannot be read back into the domain's types.
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
+    /// A stored file that fails its authentication check: altered, damaged or swapped.
+    #[error("the stored file {0} failed its integrity check (it was altered or damaged) and cannot be opened")]
+    Tampered(String),
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),
     #[error("migration failed: {0}")]

@@ -86,16 +86,35 @@ impl FromRequestParts<AppState> for PageSession {
         let Some(cookie) = cookie_value(parts, session_cookie_name(state.settings.secure_cookies)) else {
             return Err(to_login(""));
         };
-        match state.app.authenticate_session(&cookie, client_ip(parts)).await {
+        // A page's background refresh says so (static/app.js): it is served, but it does not
+        // extend the idle timeout. The header can only make a session expire sooner, never later.
+        let background = parts.headers.get(BACKGROUND_HEADER).is_some();
+        let authenticated = if background {
+            state.app.authenticate_background(&cookie, client_ip(parts)).await
+        } else {
+            state.app.authenticate_session(&cookie, client_ip(parts)).await
+        };
+        match authenticated {
             Ok(info) => {
                 let message_counts = state.app.message_counts(&info.actor).await.unwrap_or((0, 0));
                 Ok(PageSession { actor: info.actor, csrf_token: info.csrf_token, cookie, message_counts })
             }
-            Err(AppError::Unauthenticated(reason)) => Err(to_login(&reason)),
+            Err(AppError::Unauthenticated(reason)) => {
+                // Half signed in: back to the step still to do, which is all this session opens.
+                match state.app.pending_stage(&cookie).await {
+                    Ok(Some(medoffice_app::auth::SessionStage::Mfa)) => Err(Redirect::to("/login/mfa").into_response()),
+                    Ok(Some(medoffice_app::auth::SessionStage::Enrol)) => Err(Redirect::to("/login/enrol").into_response()),
+                    _ => Err(to_login(&reason)),
+                }
+            }
             Err(other) => Err(crate::ui::error_page(other)),
         }
     }
 }
+
+/// The request header a page's background refresh sends (`static/app.js`): such requests never
+/// extend the session's idle timeout.
+pub const BACKGROUND_HEADER: &str = "x-medoffice-background";
 
 /// An API caller, authenticated by `Authorization: Bearer TOKEN`.
 #[derive(Debug, Clone)]

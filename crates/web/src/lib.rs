@@ -22,6 +22,9 @@ pub struct WebSettings {
     /// runs behind a TLS proxy (`--secure-cookies`). Browsers refuse `Secure` cookies over plain
     /// HTTP on other hosts than localhost, so it is off for the default `127.0.0.1:8080`.
     pub secure_cookies: bool,
+    /// Send `Strict-Transport-Security` on every response: on when medoffice terminates TLS
+    /// itself (`--tls-cert`/`--tls-key`), so browsers never use plain HTTP for this host again.
+    pub hsts: bool,
 }
 
 /// What every handler gets.
@@ -34,14 +37,15 @@ pub struct AppState {
 /// The whole HTTP surface: `/` pages, `/api/v1`, `/static`, `/healthz`.
 pub fn router(app: App, settings: WebSettings) -> Router {
     let limit = app.config.max_upload_bytes * 2 + 64 * 1024;
+    let hsts = settings.hsts;
     let state = AppState { app, settings: Arc::new(settings) };
-    Router::new()
+    let router = Router::new()
         .merge(ui::routes())
         .nest("/api/v1", api::routes())
         .route("/healthz", axum::routing::get(healthz))
-        .layer(axum::middleware::from_fn(headers::security_headers))
-        .layer(DefaultBodyLimit::max(limit))
-        .with_state(state)
+        .layer(axum::middleware::from_fn(headers::security_headers));
+    let router = if hsts { router.layer(axum::middleware::from_fn(headers::strict_transport_security)) } else { router };
+    router.layer(DefaultBodyLimit::max(limit)).with_state(state)
 }
 
 /// 200 when the database answers, 503 otherwise.

@@ -161,7 +161,9 @@
     var seconds = Math.max(15, +box.getAttribute("data-refresh-seconds") || 60);
     setInterval(function () {
       if (document.visibilityState !== "visible" || typing(document.activeElement)) return;
-      fetch(box.getAttribute("data-refresh"), { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      // The header marks the request as background: the server does not count it as activity,
+      // so a page left open still signs its user out after the idle timeout.
+      fetch(box.getAttribute("data-refresh"), { credentials: "same-origin", headers: { "Accept": "text/html", "X-Medoffice-Background": "1" } })
         .then(function (r) {
           if (r.redirected || r.status === 401) { window.location.reload(); return null; }
           return r.ok ? r.text() : null;
@@ -178,5 +180,37 @@
         })
         .catch(function () {});
     }, seconds * 1000);
+  });
+})();
+
+// Mailings: the count of recipients follows the filter as it is typed (GET /mailings/preview
+// with the filter's fields); the form's Count button does the same without script.
+(function () {
+  "use strict";
+  document.querySelectorAll("form[data-live-preview]").forEach(function (form) {
+    var target = document.getElementById(form.getAttribute("data-preview-target"));
+    var url = form.getAttribute("data-live-preview");
+    var timer = null;
+    var seq = 0;
+    if (!target) return;
+    function refresh(e) {
+      var name = e && e.target ? e.target.name : "";
+      if (name === "title" || name === "body" || name === "template") return;
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var mine = ++seq;
+        var data = new FormData(form);
+        ["csrf", "title", "body", "template", "intent"].forEach(function (k) { data.delete(k); });
+        fetch(url + "?" + new URLSearchParams(data).toString(), { credentials: "same-origin", headers: { "Accept": "text/html" } })
+          .then(function (r) {
+            if (r.redirected || r.status === 401) { window.location.reload(); return null; }
+            return r.ok ? r.text() : null;
+          })
+          .then(function (html) { if (html !== null && mine === seq) target.innerHTML = html; })
+          .catch(function () {});
+      }, 300);
+    }
+    form.addEventListener("input", refresh);
+    form.addEventListener("change", refresh);
   });
 })();

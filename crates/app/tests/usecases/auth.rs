@@ -105,17 +105,88 @@ both_backends! {
 }
 
 both_backends! {
-    async fn signing_out_ends_the_session(env: TestEnv) {
+    async fn signing_out_ends_every_session_of_the_user(env: TestEnv) {
         env.practice().await;
         let session = env.app.login("biller", STAFF_PASSWORD, None, None).await.unwrap();
         let other = env.app.login("biller", STAFF_PASSWORD, None, None).await.unwrap();
+        let someone_else = env.app.login("frontdesk", STAFF_PASSWORD, None, None).await.unwrap();
         assert_ne!(session.cookie_value, other.cookie_value, "every sign-in gets a new session id");
         env.app.authenticate_session(&session.cookie_value, None).await.unwrap();
         env.app.logout(&session.cookie_value, &session.actor).await.unwrap();
         let message = unauthenticated(env.app.authenticate_session(&session.cookie_value, None).await);
         assert!(message.contains("signed out"), "{message}");
-        // The user's other session is untouched.
-        env.app.authenticate_session(&other.cookie_value, None).await.unwrap();
+        // The user's other session (another workstation) ends too; other users' do not.
+        let message = unauthenticated(env.app.authenticate_session(&other.cookie_value, None).await);
+        assert!(message.contains("signed out"), "{message}");
+        env.app.authenticate_session(&someone_else.cookie_value, None).await.unwrap();
+    }
+}
+
+both_backends! {
+    async fn session_ids_are_random_256_bit_values_new_at_every_sign_in(env: TestEnv) {
+        use base64::Engine;
+        env.practice().await;
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..5 {
+            let s = env.app.login("biller", STAFF_PASSWORD, None, None).await.unwrap();
+            let (practice, secret) = s.cookie_value.split_once('.').unwrap();
+            assert!(!practice.is_empty());
+            let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(secret).unwrap();
+            assert!(bytes.len() * 8 >= 128, "{} bits", bytes.len() * 8);
+            assert!(seen.insert(secret.to_string()), "a session id came twice");
+        }
+    }
+}
+
+both_backends! {
+    async fn background_refreshes_do_not_extend_the_idle_timeout(env: TestEnv) {
+        env.practice().await;
+        let polled = env.app.login("frontdesk", STAFF_PASSWORD, None, None).await.unwrap();
+        let used = env.app.login("biller", STAFF_PASSWORD, None, None).await.unwrap();
+        // Ten minutes in, both users click.
+        env.clock.advance(Duration::minutes(10));
+        env.app.authenticate_session(&polled.cookie_value, None).await.unwrap();
+        env.app.authenticate_session(&used.cookie_value, None).await.unwrap();
+        // Then one leaves a page open that refreshes itself every minute, and the other keeps
+        // working; fifteen minutes after the first one's last click, the refreshes are refused.
+        for _ in 0..14 {
+            env.clock.advance(Duration::minutes(1));
+            env.app.authenticate_background(&polled.cookie_value, None).await.unwrap();
+            env.app.authenticate_session(&used.cookie_value, None).await.unwrap();
+        }
+        env.clock.advance(Duration::minutes(1));
+        let message = unauthenticated(env.app.authenticate_background(&polled.cookie_value, None).await);
+        assert!(message.contains("inactivity"), "{message}");
+        let message = unauthenticated(env.app.authenticate_session(&polled.cookie_value, None).await);
+        assert!(message.contains("inactivity"), "{message}");
+        env.app.authenticate_session(&used.cookie_value, None).await.unwrap();
+    }
+}
+
+both_backends! {
+    async fn passwords_are_hashed_with_argon2id_at_owasp_parameters_and_checked_against_the_policy(env: TestEnv) {
+        let staff = env.practice().await;
+        let hash = medoffice_app::auth::hash_password("violet tractor umbrella").unwrap();
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        for (password, why) in [
+            ("short", "12 characters"),
+            ("password1234", "common"),
+            ("Qwerty123456!", "common"),
+            ("aaaaaaaaaaaaaa", "repeated"),
+            ("123456789012", "common"),
+            ("nurse-joy-is-the-best", "username"),
+            ("test-practice-2026", "practice"),
+        ] {
+            match env.app.add_user(&staff.admin, "nurse.joy", "Joy", "front_desk", password).await {
+                Err(AppError::Validation(e)) => {
+                    let m = e.for_field("password").unwrap_or_else(|| panic!("{password}: {e:?}"));
+                    assert!(m.contains(why) || (why == "repeated" && m.contains("repeated")), "{password}: {m}");
+                }
+                other => panic!("{password} was not refused: {other:?}"),
+            }
+        }
+        env.app.add_user(&staff.admin, "nurse.joy", "Joy", "front_desk", "violet tractor umbrella").await.unwrap();
+        env.app.login("nurse.joy", "violet tractor umbrella", None, None).await.unwrap();
     }
 }
 

@@ -2,7 +2,8 @@
 //! roles), the dunning run (one level at a time, a month apart, each level once, logged as
 //! outgoing mail, a PDF per letter), the agency hand-off (CSV, flag, one bad-debt entry, an audit
 //! row per account, never twice), a later payment's recovery of the written-off debt, and the
-//! small-balance write-off. The practice's today is 2026-06-15; net days are 30.
+//! small-balance write-off. The practice's today is 2026-06-15; net days are 30. The dunning
+//! letters are the `past_due_30/60/90` letter templates, saved on the chart like any letter.
 
 use crate::encounters::{Billing, address, billing_setup, visit};
 use crate::harness::{TestEnv, both_backends, invalid_fields, patient};
@@ -57,6 +58,11 @@ pub async fn audits(env: &TestEnv, action: &str) -> i64 {
     n
 }
 
+/// Sets (or clears) the practice's phone, which the dunning templates print.
+pub async fn set_practice_phone(env: &TestEnv, phone: Option<&str>) {
+    sqlx::query("UPDATE practice SET phone = $1").bind(phone).execute(env.store.pool()).await.unwrap();
+}
+
 fn filter(min_amount: &str, min_days: &str) -> WorklistFilter {
     WorklistFilter { min_amount: min_amount.into(), min_days: min_days.into() }
 }
@@ -95,7 +101,10 @@ both_backends! {
         let run = env.app.run_dunning(biller, "").await.unwrap();
         assert_eq!(run.letters, 1);
         assert_eq!((run.made[0].patient_id.as_str(), run.made[0].level, run.made[0].balance_cents), (old.as_str(), 1, 21000));
-        assert!(run.made[0].body.contains("$210.00") && run.made[0].body.contains("76 days"), "{}", run.made[0].body);
+        // The past_due_30 template, filled for the account as of the run.
+        assert!(run.made[0].body.contains("a balance of $210.00 on this account that is now past due"), "{}", run.made[0].body);
+        assert!(run.made[0].body.starts_with("June 15, 2026\n\nPat Oldest\n12 Main St"), "{}", run.made[0].body);
+        assert!(run.not_written.is_empty(), "{:?}", run.not_written);
         // Run again the same day: nothing new.
         assert_eq!(env.app.run_dunning(biller, "2026-06-15").await.unwrap().letters, 0);
 
@@ -112,7 +121,7 @@ both_backends! {
         let run = env.app.run_dunning(biller, "").await.unwrap();
         let last = run.made.iter().find(|l| l.patient_id == old).expect("the final notice");
         assert_eq!((last.level, last.title.as_str()), (3, "Final notice"));
-        assert!(last.body.contains("collection agency"), "{}", last.body);
+        assert!(last.body.contains("collection agency") && last.body.contains("136 days past due"), "{}", last.body);
         assert_eq!(run.letters, 3, "the newer's second and the current's first as well");
         // After the final notice, nothing more to the oldest.
         env.clock.advance(chrono::Duration::days(30));
@@ -134,6 +143,12 @@ both_backends! {
         assert!(account.letters.iter().all(|l| l.outgoing_mail_id.is_some()));
         let (name, pdf) = env.app.dunning_letter_pdf(biller, &account.letters[2].id).await.unwrap();
         assert!(pdf.starts_with(b"%PDF-") && name.ends_with(".pdf"), "{name}");
+        // Each letter is on the chart too, and its PDF is the chart letter's.
+        let chart = env.app.patient_letters(&b.staff.front_desk, &old).await.unwrap();
+        let keys: Vec<&str> = chart.iter().map(|l| l.template_key.as_str()).collect();
+        assert_eq!(keys, ["past_due_90", "past_due_60", "past_due_30"]);
+        assert_eq!(chart[0].outgoing_mail_id, account.letters[2].outgoing_mail_id);
+        assert_eq!(pdf, env.app.letter_pdf(&b.staff.front_desk, &chart[0].id).await.unwrap());
         let rows = env.app.collections_worklist(biller, &WorklistFilter::default()).await.unwrap();
         assert_eq!(rows.iter().find(|r| r.patient_id == old).and_then(|r| r.last_letter_level), Some(3));
     }
@@ -221,5 +236,45 @@ both_backends! {
         assert_eq!(invalid_fields(env.app.write_off_balance(&b.staff.biller, &w("1.00", "again")).await), ["amount"]);
         assert_eq!(audits(&env, "collections.write_off").await, 1);
         assert!(env.app.collections_worklist(&b.staff.biller, &WorklistFilter::default()).await.unwrap().is_empty());
+    }
+}
+
+both_backends! {
+    async fn dunning_letters_follow_the_office_manager_s_template_edits_and_carry_the_logo(env: TestEnv) {
+        let b = billing_setup(&env).await;
+        let old = owing(&env, &b, "Oldest", "2026-03-01").await; // 76 days past due
+        let biller = &b.staff.biller;
+        // No practice phone: the letter is not written, naming the patient and the field, and
+        // the run goes on (the next run tries again).
+        set_practice_phone(&env, None).await;
+        let run = env.app.run_dunning(biller, "").await.unwrap();
+        assert_eq!(run.letters, 0);
+        assert!(run.not_written.iter().any(|m| m.contains("Pat Oldest") && m.contains("{{practice.phone}}")), "{:?}", run.not_written);
+        set_practice_phone(&env, Some("(217) 555-0100")).await;
+        // The office manager rewords the first letter and adds a logo.
+        let t = env.app.letter_template(&b.staff.admin, "past_due_30").await.unwrap();
+        let edit = medoffice_app::letters::TemplateInput {
+            name: t.name.clone(),
+            body: "{{letter.date}}\n\n{{guarantor.full_name}}\n{{guarantor.address}}\n\nA gentle reminder: {{balance.amount}} is {{balance.days_past_due}} days overdue. Call {{practice.phone}}.\n\nSincerely,".into(),
+            version: t.version,
+        };
+        env.app.save_letter_template(&b.staff.admin, &t.id, &edit).await.unwrap();
+        let logo = medoffice_app::patients::Upload {
+            file_name: "logo.png".into(),
+            content_type: String::new(),
+            bytes: medoffice_pdf::image::samples::png(50, 20, false),
+        };
+        env.app.set_letterhead_logo(&b.staff.admin, &logo).await.unwrap();
+        let run = env.app.run_dunning(biller, "").await.unwrap();
+        assert_eq!(run.letters, 1);
+        assert!(run.made[0].body.contains("A gentle reminder: $210.00 is 76 days overdue. Call (217) 555-0100."), "{}", run.made[0].body);
+        let (_, pdf) = env.app.dunning_letter_pdf(biller, &run.made[0].id).await.unwrap();
+        assert_eq!(crate::letters::pdf_images(&pdf), [(50, 20, false)]);
+        let text = crate::letters::pdftotext(&pdf);
+        for wanted in ["Test Practice", "Pat Oldest", "A gentle reminder: $210.00 is 76 days overdue", "Billing office"] {
+            assert!(text.contains(wanted), "missing {wanted:?} in {text}");
+        }
+        let chart = env.app.patient_letters(&b.staff.front_desk, &old).await.unwrap();
+        assert_eq!((chart.len(), chart[0].signed_by.as_str()), (1, "Billing office"));
     }
 }

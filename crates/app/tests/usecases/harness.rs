@@ -39,6 +39,11 @@ fn with_database(url: &str, database: &str) -> String {
     out
 }
 
+/// The audit key of every test app: fixed, so a test can reopen the database and verify.
+pub fn test_audit_key() -> medoffice_domain::audit::AuditKey {
+    medoffice_domain::audit::AuditKey::from_bytes([42u8; 32])
+}
+
 /// A clock that stands still until the test moves it.
 #[derive(Clone)]
 pub struct TestClock(Arc<Mutex<DateTime<Utc>>>);
@@ -160,7 +165,9 @@ impl TestEnv {
         let clock = TestClock::new();
         let store = db.store.clone();
         let blobs = FileBlobStore::new(db.dir.path().join("blobs"));
-        let app = App::new(store.clone(), blobs, Config::default()).with_clock(Arc::new(clock.clone()));
+        let app = App::new(store.clone(), blobs, Config::default())
+            .with_clock(Arc::new(clock.clone()))
+            .with_audit_key(test_audit_key());
         TestEnv { app, store, clock, backend, db }
     }
 

@@ -13,6 +13,7 @@ mod code_sets;
 mod collections;
 mod denials;
 mod deposits;
+mod documents;
 mod eligibility;
 mod front_desk;
 mod invoices;
@@ -36,7 +37,7 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get, post, put};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use medoffice_app::AppError;
 use medoffice_domain::ValidationErrors;
@@ -44,6 +45,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
+
+pub(crate) use documents::content_response as documents_content_response;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -174,8 +177,11 @@ pub fn routes() -> Router<AppState> {
         .route("/statements/{id}", get(statements::get_one))
         .route("/late-charges/runs", post(statements::late_charges))
         .route("/late-charges/{id}/reversal", post(statements::reverse))
-        .route("/documents/{*rest}", any(not_built))
-        .route("/patients/{id}/documents", any(not_built))
+        .route("/documents", documents::upload_route().get(documents::list))
+        .route("/documents/{id}", get(documents::get_one))
+        .route("/documents/{id}/content", get(documents::content))
+        .route("/documents/{id}/versions", documents::version_route())
+        .route("/patients/{id}/documents", documents::patient_upload_route().get(documents::patient_list))
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
 }
@@ -220,6 +226,8 @@ pub fn routes() -> Router<AppState> {
         messages::create, messages::list,
         statements::list, statements::get_one, statements::run, statements::late_charges, statements::reverse,
         mail::log, mail::list, mail::get_one, mail::log_request, mail::list_requests, mail::get_request, mail::fulfil,
+        documents::upload_for_patient, documents::patient_list, documents::upload, documents::list, documents::get_one,
+        documents::content, documents::add_version,
     ),
     components(schemas(Problem, FieldProblem)),
     modifiers(&BearerAuth),
@@ -252,6 +260,7 @@ async fn openapi_json() -> Response {
     }
 }
 
+#[allow(dead_code)]
 async fn not_built() -> Problem {
     Problem::new(StatusCode::NOT_IMPLEMENTED, "this part of medoffice is not built yet (see the project's open issues)")
 }
@@ -392,18 +401,22 @@ pub(crate) struct MultipartUpload {
     pub file_name: String,
     pub bytes: Vec<u8>,
     pub fields: std::collections::HashMap<String, String>,
+    /// Every `file` part in order (file name, bytes), for uploads of several scanned pages; the
+    /// last one is also in `file_name` and `bytes`.
+    pub files: Vec<(String, Vec<u8>)>,
 }
 
 pub(crate) async fn multipart_upload(request: Request, fields: &[&str]) -> Result<MultipartUpload, ApiError> {
     use axum::extract::Multipart;
     let bad = |field: &str, message: String| ApiError(AppError::Validation(ValidationErrors::single(field, message)));
     let mut form = Multipart::from_request(request, &()).await.map_err(|e| bad("file", e.body_text()))?;
-    let mut upload = MultipartUpload { file_name: String::new(), bytes: Vec::new(), fields: Default::default() };
+    let mut upload = MultipartUpload { file_name: String::new(), bytes: Vec::new(), fields: Default::default(), files: Vec::new() };
     while let Some(part) = form.next_field().await.map_err(|e| bad("file", e.body_text()))? {
         let name = part.name().unwrap_or("").to_string();
         if name == "file" {
             upload.file_name = part.file_name().unwrap_or("").to_string();
             upload.bytes = part.bytes().await.map_err(|e| bad("file", e.body_text()))?.to_vec();
+            upload.files.push((upload.file_name.clone(), upload.bytes.clone()));
         } else if let Some(&field) = fields.iter().find(|f| **f == name) {
             let text = part.text().await.map_err(|e| bad(field, e.body_text()))?;
             upload.fields.insert(name, text);

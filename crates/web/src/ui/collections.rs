@@ -103,10 +103,13 @@ pub async fn run_dunning(State(state): State<AppState>, session: PageSession, Fo
     };
     match state.app.run_dunning(&session.actor, form.v("date")).await {
         Ok(run) => {
-            let notice = format!(
+            let mut notice = format!(
                 "Dunning run as of {}: {} letter(s) made and logged as outgoing mail; {} on a current plan and {} in collections skipped.",
                 run.as_of, run.letters, run.skipped_on_plan, run.skipped_in_collections
             );
+            if !run.not_written.is_empty() {
+                notice.push_str(&format!(" Not written (fix and run again): {}.", run.not_written.join("; ")));
+            }
             show_worklist(&state, &session, FormState::default(), FormState::default(), StatusCode::OK, Some(notice)).await
         }
         Err(AppError::Validation(errors)) => {

@@ -1,7 +1,9 @@
 //! Letters' pages (issue 8): `/letters` (the templates and the latest letters), `/letters/new`
 //! (write one: template, patient, recipient and delivery, previewed on the server before it is
 //! saved), `/letters/templates/{id}` (the office manager edits a template's text under its
-//! version; others read it), `/letters/{id}` and its PDF.
+//! version; others read it), `/letters/{id}` and its PDF, `/letters/batch` (one template for
+//! many patients, chosen by search, the recall-due list or typed ids, printed as one PDF) and
+//! `/admin/letterhead` (the office manager uploads the practice's logo for the letterhead).
 
 use super::waitlist::{chosen, pick};
 use super::{FormState, Layout, checked_form, error_page, render};
@@ -24,6 +26,10 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/letters", get(index))
         .route("/letters/new", get(new_form).post(write))
+        .route("/letters/batch", get(batch_page).post(batch_submit))
+        .route("/admin/letterhead", get(letterhead_page).post(letterhead_upload))
+        .route("/admin/letterhead/remove", axum::routing::post(letterhead_remove))
+        .route("/admin/letterhead/logo", get(letterhead_logo))
         .route("/letters/templates/{id}", get(template_page).post(template_submit))
         .route("/letters/{id}", get(show))
         .route("/letters/{id}/pdf", get(pdf))
@@ -100,6 +106,7 @@ struct IndexPage {
     templates: Vec<TemplateRow>,
     letters: Vec<LetterRow>,
     can_manage: bool,
+    has_logo: bool,
 }
 
 pub async fn index(State(state): State<AppState>, session: PageSession) -> Response {
@@ -109,6 +116,10 @@ pub async fn index(State(state): State<AppState>, session: PageSession) -> Respo
     };
     let letters = match state.app.recent_letters(&session.actor).await {
         Ok(l) => l,
+        Err(e) => return error_page(e),
+    };
+    let has_logo = match state.app.letterhead_logo(&session.actor).await {
+        Ok(l) => l.is_some(),
         Err(e) => return error_page(e),
     };
     render(&IndexPage {
@@ -127,6 +138,7 @@ pub async fn index(State(state): State<AppState>, session: PageSession) -> Respo
             .collect(),
         letters: letters.iter().map(LetterRow::of).collect(),
         can_manage: session.actor.role.may(Action::ManageLetterTemplates),
+        has_logo,
     })
 }
 
@@ -485,6 +497,270 @@ pub async fn template_submit(
     }
     match template_view_page(&state, &session, &id, Some(form), extras).await {
         Ok(page) => render(&page),
+        Err(e) => error_page(e),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A batch: one template for many patients, one PDF
+// ---------------------------------------------------------------------------------------------
+
+/// A patient on the batch page: chosen (checked) or a search result (not yet).
+struct BatchPatient {
+    id: String,
+    label: String,
+    checked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "letters_batch.html")]
+struct BatchPage {
+    layout: Layout,
+    title: &'static str,
+    form: FormState,
+    template_options: Vec<(String, String)>,
+    /// The patients checked so far, then the search's results.
+    patients: Vec<BatchPatient>,
+    searched: bool,
+    can_search: bool,
+    can_read_recalls: bool,
+    max_batch: usize,
+}
+
+fn patient_label(p: &PatientSummary) -> String {
+    format!("{}, {} (born {}, MRN {})", p.family_name, p.given_name, p.birth_date, p.mrn)
+}
+
+async fn batch_view(
+    state: &AppState,
+    session: &PageSession,
+    form: FormState,
+    checked: &[String],
+    query: &str,
+) -> Result<BatchPage, AppError> {
+    if !session.actor.role.may(Action::WriteLetters) {
+        return Err(AppError::Forbidden);
+    }
+    let templates = state.app.letter_templates(&session.actor).await?;
+    let mut template_options = vec![(String::new(), "Choose a template".to_string())];
+    template_options.extend(templates.iter().map(|t| (t.key.clone(), t.name.clone())));
+    let mut patients = Vec::new();
+    for id in checked.iter().take(medoffice_app::letters::MAX_BATCH) {
+        // A chosen id that is no patient (typed wrong) stays off the list; printing names it.
+        if let Ok(p) = chosen(state, session, id).await {
+            patients.push(BatchPatient { id: p.id.clone(), label: patient_label(&p), checked: true });
+        }
+    }
+    let can_search = session.actor.role.may(Action::SearchPatients);
+    let found =
+        if can_search { pick(state, session, "/letters/batch", query).await? } else { pick(state, session, "/letters/batch", "").await? };
+    for p in &found.results {
+        if !patients.iter().any(|c| c.id == p.id) {
+            patients.push(BatchPatient { id: p.id.clone(), label: patient_label(p), checked: false });
+        }
+    }
+    Ok(BatchPage {
+        layout: Layout::new(session, "/letters"),
+        title: "Print letters in a batch",
+        form,
+        template_options,
+        patients,
+        searched: found.searched,
+        can_search,
+        can_read_recalls: session.actor.role.may(Action::ReadRecalls),
+        max_batch: medoffice_app::letters::MAX_BATCH,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct BatchQuery {
+    template: String,
+}
+
+pub async fn batch_page(State(state): State<AppState>, session: PageSession, Query(q): Query<BatchQuery>) -> Response {
+    let mut form = FormState::default();
+    form.values.insert("template".into(), q.template.trim().to_string());
+    match batch_view(&state, &session, form, &[], "").await {
+        Ok(page) => render(&page),
+        Err(e) => error_page(e),
+    }
+}
+
+/// The ids typed in the list box: separated by spaces, commas or new lines.
+fn typed_ids(text: &str) -> Vec<String> {
+    text.split(|c: char| c.is_whitespace() || c == ',' || c == ';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
+}
+
+/// The patients of the open recalls that are overdue or due this month.
+async fn recall_due_patients(state: &AppState, session: &PageSession) -> Result<Vec<String>, AppError> {
+    let mut ids = Vec::new();
+    for due in ["overdue", "this_month"] {
+        let input = medoffice_app::recalls::RecallListInput { due: due.into(), status: String::new() };
+        for r in state.app.list_recalls(&session.actor, &input).await? {
+            if !ids.contains(&r.patient.id) {
+                ids.push(r.patient.id);
+            }
+        }
+    }
+    Ok(ids)
+}
+
+/// The batch form's buttons: `intent=search` looks patients up (keeping those checked);
+/// anything else prints: the checked patients, the recall-due list when ticked, and the typed
+/// ids, as one PDF (each letter saved on its chart and logged as outgoing mail).
+pub async fn batch_submit(State(state): State<AppState>, session: PageSession, Form(fields): Form<Vec<(String, String)>>) -> Response {
+    let checked: Vec<String> =
+        fields.iter().filter(|(k, _)| k == "patient_ids").map(|(_, v)| v.trim().to_string()).filter(|v| !v.is_empty()).collect();
+    let mut form = match checked_form(&session, fields) {
+        Ok(f) => f,
+        Err(refused) => return refused,
+    };
+    if form.v("intent") == "search" {
+        let query = form.take("q");
+        return match batch_view(&state, &session, form, &checked, &query).await {
+            Ok(page) => render(&page),
+            Err(e) => error_page(e),
+        };
+    }
+    let mut ids = checked.clone();
+    if form.v("recall_due") == "on" {
+        match recall_due_patients(&state, &session).await {
+            Ok(due) if due.is_empty() => {
+                form.errors.add("recall_due", "no open recall is overdue or due this month");
+            }
+            Ok(due) => ids.extend(due),
+            Err(AppError::Forbidden) => form.errors.add("recall_due", "your role does not read the recall list"),
+            Err(e) => return error_page(e),
+        }
+    }
+    ids.extend(typed_ids(form.v("id_list")));
+    if form.errors.is_empty() {
+        match state.app.write_letter_batch(&session.actor, form.v("template"), &ids).await {
+            Ok((letters, pdf)) => {
+                let day = session.actor.today(state.app.now());
+                return (
+                    [
+                        (header::CONTENT_TYPE, "application/pdf".to_string()),
+                        (header::CONTENT_DISPOSITION, format!("inline; filename=\"letters-{day}-{}.pdf\"", letters.len())),
+                    ],
+                    pdf,
+                )
+                    .into_response();
+            }
+            Err(AppError::Validation(errors)) => {
+                for e in errors.errors {
+                    // A patient's merge error or unknown id belongs with the patients.
+                    let field = match e.field.as_str() {
+                        "template" => "template",
+                        _ => "patient_ids",
+                    };
+                    form.errors.add(field, e.message);
+                }
+            }
+            Err(e) => return error_page(e),
+        }
+    }
+    let mut kept = checked;
+    kept.dedup();
+    match batch_view(&state, &session, form, &kept, "").await {
+        Ok(page) => (axum::http::StatusCode::UNPROCESSABLE_ENTITY, page.render().map(axum::response::Html).map_err(|e| e.to_string()))
+            .into_response(),
+        Err(e) => error_page(e),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The letterhead logo (the office manager)
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "letters_letterhead.html")]
+struct LetterheadPage {
+    layout: Layout,
+    title: &'static str,
+    form: FormState,
+    logo: Option<medoffice_app::letters::LogoView>,
+    max_kb: usize,
+}
+
+async fn letterhead_view(
+    state: &AppState,
+    session: &PageSession,
+    form: FormState,
+    notice: Option<String>,
+) -> Result<LetterheadPage, AppError> {
+    if !session.actor.role.may(Action::ManageLetterTemplates) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(LetterheadPage {
+        layout: Layout::new(session, "/admin").with_notice(notice),
+        title: "Letterhead logo",
+        form,
+        logo: state.app.letterhead_logo(&session.actor).await?,
+        max_kb: medoffice_app::letters::MAX_LOGO_BYTES / 1024,
+    })
+}
+
+pub async fn letterhead_page(State(state): State<AppState>, session: PageSession, Query(q): Query<NoticeQuery>) -> Response {
+    let notice = match q.notice.as_str() {
+        "saved" => Some("The logo is saved. Every letter printed from now on carries it.".to_string()),
+        "removed" => Some("The logo is removed. Letters print the practice's name alone.".to_string()),
+        _ => None,
+    };
+    match letterhead_view(&state, &session, FormState::default(), notice).await {
+        Ok(page) => render(&page),
+        Err(e) => error_page(e),
+    }
+}
+
+pub async fn letterhead_upload(State(state): State<AppState>, session: PageSession, multipart: axum::extract::Multipart) -> Response {
+    let (form, file_name, bytes) = match super::read_upload(multipart).await {
+        Ok(parts) => parts,
+        Err(message) => {
+            let form = FormState { errors: ValidationErrors::single("logo", message), ..Default::default() };
+            return match letterhead_view(&state, &session, form, None).await {
+                Ok(page) => render(&page),
+                Err(e) => error_page(e),
+            };
+        }
+    };
+    if let Err(refused) = session.check_csrf(form.v("csrf")) {
+        return refused;
+    }
+    let upload = medoffice_app::patients::Upload { file_name, content_type: String::new(), bytes };
+    match state.app.set_letterhead_logo(&session.actor, &upload).await {
+        Ok(_) => Redirect::to("/admin/letterhead?notice=saved").into_response(),
+        Err(AppError::Validation(errors)) => {
+            let form = FormState { errors, ..form };
+            match letterhead_view(&state, &session, form, None).await {
+                Ok(page) => {
+                    (axum::http::StatusCode::UNPROCESSABLE_ENTITY, page.render().map(axum::response::Html).map_err(|e| e.to_string()))
+                        .into_response()
+                }
+                Err(e) => error_page(e),
+            }
+        }
+        Err(e) => error_page(e),
+    }
+}
+
+pub async fn letterhead_remove(State(state): State<AppState>, session: PageSession, Form(fields): Form<Vec<(String, String)>>) -> Response {
+    if let Err(refused) = checked_form(&session, fields) {
+        return refused;
+    }
+    match state.app.remove_letterhead_logo(&session.actor).await {
+        Ok(()) => Redirect::to("/admin/letterhead?notice=removed").into_response(),
+        Err(e) => error_page(e),
+    }
+}
+
+/// The logo file as stored (for the admin page's picture of it).
+pub async fn letterhead_logo(State(state): State<AppState>, session: PageSession) -> Response {
+    match state.app.letterhead_logo_file(&session.actor).await {
+        Ok((content_type, bytes)) => {
+            ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "private, no-cache".to_string())], bytes).into_response()
+        }
         Err(e) => error_page(e),
     }
 }

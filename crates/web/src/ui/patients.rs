@@ -352,6 +352,10 @@ struct ChartPage {
     messages: Option<Vec<medoffice_app::messages::MessageView>>,
     /// The patient's letters, newest first; `None` when the role does not write letters.
     letters: Option<Vec<super::letters::LetterRow>>,
+    /// The patient's documents in the classes the role handles; `None` when it handles none.
+    documents: Option<Vec<medoffice_app::documents::DocumentListItem>>,
+    /// Whether the role files patient records (the "File a document" link).
+    can_file_documents: bool,
 }
 
 impl ChartPage {
@@ -421,7 +425,17 @@ pub async fn chart(State(state): State<AppState>, session: PageSession, Path(id)
             } else {
                 None
             };
+            let documents = if state.app.may_handle_documents(&session.actor) {
+                match state.app.patient_documents(&session.actor, &id).await {
+                    Ok(list) => Some(list),
+                    Err(e) => return error_page(e),
+                }
+            } else {
+                None
+            };
             render(&ChartPage {
+                documents,
+                can_file_documents: role.may(Action::HandlePatientDocuments) && chart.patient.merged_into.is_none(),
                 letters,
                 messages,
                 eligibility,

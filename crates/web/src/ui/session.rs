@@ -7,6 +7,7 @@ use axum::extract::{Form, FromRequest, Query, Request, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use medoffice_app::AppError;
+use medoffice_app::auth::{MFA_STAGE_MINUTES, SessionStage};
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -85,7 +86,12 @@ pub async fn login(State(state): State<AppState>, request: Request) -> Response 
                 return super::error_page(e);
             }
             let secure = state.settings.secure_cookies;
-            let mut response = Redirect::to(&safe_next(&form.next)).into_response();
+            let target = match session.stage {
+                SessionStage::Full => safe_next(&form.next),
+                SessionStage::Mfa => format!("/login/mfa?next={}", crate::auth::urlencode(&safe_next(&form.next))),
+                SessionStage::Enrol => "/login/enrol".to_string(),
+            };
+            let mut response = Redirect::to(&target).into_response();
             let headers = response.headers_mut();
             for c in [
                 cookie_header(session_cookie_name(secure), &session.cookie_value, secure, None),
@@ -122,4 +128,187 @@ pub async fn logout(State(state): State<AppState>, session: crate::auth::PageSes
         response.headers_mut().append(header::SET_COOKIE, v);
     }
     response
+}
+
+/// A response that replaces the session cookie (a sign-in step rotated the session id).
+fn with_session_cookie(state: &AppState, mut response: Response, cookie_value: &str) -> Response {
+    let secure = state.settings.secure_cookies;
+    if let Ok(v) = cookie_header(session_cookie_name(secure), cookie_value, secure, None).parse() {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    response
+}
+
+fn start_over(reason: &str) -> Response {
+    Redirect::to(&format!("/login?reason={}", crate::auth::urlencode(reason))).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "login_mfa.html")]
+struct MfaPage {
+    csrf: String,
+    next: String,
+    username: String,
+    error: String,
+    minutes: i64,
+}
+
+/// The second sign-in step: the code.
+pub async fn mfa_page(State(state): State<AppState>, Query(q): Query<LoginQuery>, request: Request) -> Response {
+    let (parts, _) = request.into_parts();
+    let Some(cookie) = cookie_value(&parts, session_cookie_name(state.settings.secure_cookies)) else {
+        return start_over("Sign in first.");
+    };
+    match state.app.pending_session(&cookie, None).await {
+        Ok(p) if p.stage == SessionStage::Mfa => super::render(&MfaPage {
+            csrf: p.csrf_token,
+            next: safe_next(&q.next),
+            username: p.actor.username,
+            error: String::new(),
+            minutes: MFA_STAGE_MINUTES,
+        }),
+        Ok(_) => Redirect::to("/login/enrol").into_response(),
+        Err(AppError::Unauthenticated(reason)) => start_over(&reason),
+        Err(e) => super::error_page(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    next: String,
+    #[serde(default)]
+    code: String,
+}
+
+pub async fn mfa_submit(State(state): State<AppState>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let ip = client_ip(&parts);
+    let user_agent = parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let Some(cookie) = cookie_value(&parts, session_cookie_name(state.settings.secure_cookies)) else {
+        return start_over("Sign in first.");
+    };
+    let Ok(Form(form)) = Form::<CodeForm>::from_request(Request::from_parts(parts, body), &state).await else {
+        return start_over("The form was incomplete; sign in again.");
+    };
+    let pending = match state.app.pending_session(&cookie, ip.clone()).await {
+        Ok(p) if p.stage == SessionStage::Mfa => p,
+        Ok(_) => return Redirect::to("/login/enrol").into_response(),
+        Err(AppError::Unauthenticated(reason)) => return start_over(&reason),
+        Err(e) => return super::error_page(e),
+    };
+    if !csrf_matches(&pending.csrf_token, &form.csrf) {
+        return start_over("The form expired; sign in again.");
+    }
+    match state.app.complete_mfa_sign_in(&cookie, &form.code, ip, user_agent).await {
+        Ok(session) => with_session_cookie(&state, Redirect::to(&safe_next(&form.next)).into_response(), &session.cookie_value),
+        Err(AppError::Validation(errors)) => super::render(&MfaPage {
+            csrf: pending.csrf_token,
+            next: safe_next(&form.next),
+            username: pending.actor.username,
+            error: errors.summary(),
+            minutes: MFA_STAGE_MINUTES,
+        }),
+        Err(e @ AppError::TooManyAttempts { .. }) => start_over(&e.to_string()),
+        Err(AppError::Unauthenticated(reason)) => start_over(&reason),
+        Err(e) => super::error_page(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "mfa_enrol.html")]
+pub(crate) struct EnrolPage {
+    pub csrf: String,
+    pub action: &'static str,
+    pub secret: String,
+    pub uri: String,
+    pub qr_svg: String,
+    pub error: String,
+    pub forced: bool,
+    pub cancel_href: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "mfa_codes.html")]
+pub(crate) struct CodesPage {
+    pub message: String,
+    pub codes: Vec<String>,
+    pub continue_href: &'static str,
+}
+
+/// The otpauth:// URI as an inline SVG QR code (attributes only, no style: the CSP allows it);
+/// empty if it cannot be drawn (the key is shown as text anyway).
+pub(crate) fn qr_svg(uri: &str) -> String {
+    match qrcode::QrCode::new(uri.as_bytes()) {
+        Ok(code) => {
+            let svg = code.render::<qrcode::render::svg::Color>().min_dimensions(200, 200).build();
+            svg.find("<svg").map(|i| svg[i..].to_string()).unwrap_or_default()
+        }
+        Err(_) => String::new(),
+    }
+}
+
+/// Enrolment demanded at sign-in (the practice requires MFA of the role).
+pub async fn enrol_page(State(state): State<AppState>, request: Request) -> Response {
+    let (parts, _) = request.into_parts();
+    let Some(cookie) = cookie_value(&parts, session_cookie_name(state.settings.secure_cookies)) else {
+        return start_over("Sign in first.");
+    };
+    let pending = match state.app.pending_session(&cookie, None).await {
+        Ok(p) if p.stage == SessionStage::Enrol => p,
+        Ok(_) => return Redirect::to("/login/mfa").into_response(),
+        Err(AppError::Unauthenticated(reason)) => return start_over(&reason),
+        Err(e) => return super::error_page(e),
+    };
+    enrol_response(&state, &cookie, pending.csrf_token, String::new()).await
+}
+
+async fn enrol_response(state: &AppState, cookie: &str, csrf: String, error: String) -> Response {
+    match state.app.forced_mfa_enrolment(cookie).await {
+        Ok(e) => super::render(&EnrolPage {
+            csrf,
+            action: "/login/enrol",
+            qr_svg: qr_svg(&e.uri),
+            secret: e.secret_base32,
+            uri: e.uri,
+            error,
+            forced: true,
+            cancel_href: "/login",
+        }),
+        Err(AppError::Unauthenticated(reason)) => start_over(&reason),
+        Err(e) => super::error_page(e),
+    }
+}
+
+pub async fn enrol_submit(State(state): State<AppState>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let ip = client_ip(&parts);
+    let user_agent = parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let Some(cookie) = cookie_value(&parts, session_cookie_name(state.settings.secure_cookies)) else {
+        return start_over("Sign in first.");
+    };
+    let Ok(Form(form)) = Form::<CodeForm>::from_request(Request::from_parts(parts, body), &state).await else {
+        return start_over("The form was incomplete; sign in again.");
+    };
+    let pending = match state.app.pending_session(&cookie, ip.clone()).await {
+        Ok(p) if p.stage == SessionStage::Enrol => p,
+        Ok(_) => return Redirect::to("/login/mfa").into_response(),
+        Err(AppError::Unauthenticated(reason)) => return start_over(&reason),
+        Err(e) => return super::error_page(e),
+    };
+    if !csrf_matches(&pending.csrf_token, &form.csrf) {
+        return start_over("The form expired; sign in again.");
+    }
+    match state.app.confirm_forced_mfa_enrolment(&cookie, &form.code, ip, user_agent).await {
+        Ok((session, codes)) => {
+            let page =
+                super::render(&CodesPage { message: "Two-step sign-in is on. You are signed in.".into(), codes, continue_href: "/today" });
+            with_session_cookie(&state, page, &session.cookie_value)
+        }
+        Err(AppError::Validation(errors)) => enrol_response(&state, &cookie, pending.csrf_token, errors.summary()).await,
+        Err(AppError::Unauthenticated(reason)) => start_over(&reason),
+        Err(e) => super::error_page(e),
+    }
 }

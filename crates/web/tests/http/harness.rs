@@ -17,6 +17,11 @@ use tower::ServiceExt;
 /// The password of every demo user.
 pub const DEMO_PASSWORD: &str = "demo-password-1";
 
+/// The audit key of every test server: fixed, so a test can seal records of its own.
+pub fn test_audit_key() -> medoffice_store::audit::AuditKey {
+    medoffice_store::audit::AuditKey::from_bytes([42u8; 32])
+}
+
 /// A running (in-process) medoffice with the demo practice.
 pub struct Server {
     pub app: App,
@@ -30,9 +35,9 @@ pub async fn spawn() -> Server {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
     let store = Store::connect(&url).await.expect("store");
-    let app = App::new(store, FileBlobStore::new(dir.path().join("blobs")), Config::default());
+    let app = App::new(store, FileBlobStore::new(dir.path().join("blobs")), Config::default()).with_audit_key(test_audit_key());
     app.seed_practice("Riverside Family Medicine", medoffice_app::demo::DEMO_PATIENTS, DEMO_PASSWORD).await.expect("demo practice");
-    let router = medoffice_web::router(app.clone(), WebSettings { secure_cookies: false });
+    let router = medoffice_web::router(app.clone(), WebSettings { secure_cookies: false, hsts: false });
     Server { app, router, _dir: dir }
 }
 

@@ -160,3 +160,169 @@ async fn a_telephone_message_links_to_the_letter_form_prefilled() {
     let page = server.get(&desk, &format!("/messages/{mid}")).await.text();
     assert!(page.contains("Letter sent: Welcome to the practice"), "{page}");
 }
+
+/// The image XObjects' (width, height) in a PDF.
+fn pdf_image_sizes(bytes: &[u8]) -> Vec<(i64, i64)> {
+    let doc = lopdf::Document::load_mem(bytes).expect("a PDF");
+    let mut sizes: Vec<(i64, i64)> = doc
+        .objects
+        .values()
+        .filter_map(|o| o.as_stream().ok())
+        .filter(|s| s.dict.get(b"Subtype").and_then(|t| t.as_name()).ok() == Some(b"Image".as_slice()))
+        .filter(|s| {
+            s.dict.get(b"SMask").is_ok() || s.dict.get(b"ColorSpace").and_then(|c| c.as_name()).ok() != Some(b"DeviceGray".as_slice())
+        })
+        .map(|s| (s.dict.get(b"Width").and_then(|w| w.as_i64()).unwrap_or(0), s.dict.get(b"Height").and_then(|h| h.as_i64()).unwrap_or(0)))
+        .collect();
+    sizes.sort();
+    sizes
+}
+
+const BOUNDARY: &str = "medoffice-letterhead-boundary";
+
+/// Uploads a logo as the letterhead form does.
+async fn upload_logo(
+    server: &crate::harness::Server,
+    browser: &crate::harness::Browser,
+    file_name: &str,
+    bytes: &[u8],
+) -> crate::harness::Reply {
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    let mut body = format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n", browser.csrf).into_bytes();
+    body.extend_from_slice(
+        format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: image/png\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri("/admin/letterhead")
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
+        .header(header::COOKIE, format!("medoffice_session={}", browser.cookie))
+        .header(header::HOST, "localhost:8080")
+        .header("sec-fetch-site", "same-origin")
+        .header("origin", "http://localhost:8080")
+        .body(Body::from(body))
+        .expect("request");
+    server.send(request).await
+}
+
+#[tokio::test]
+async fn a_batch_is_printed_as_one_pdf_from_checked_and_typed_patients_with_errors_at_the_fields() {
+    let server = spawn().await;
+    let token = server.token("frontdesk").await;
+    let body = |family: &str, given: &str, born: &str, phone: &str| {
+        let mut b = patient_body(family, given);
+        b["birth_date"] = json!(born);
+        b["phone"] = json!(phone);
+        b
+    };
+    let ada =
+        register(&server, &token, &body("Batchley", "Ada", "1980-04-12", "(555) 201-3301")).await["id"].as_str().expect("id").to_string();
+    let bea =
+        register(&server, &token, &body("Batchley", "Bea", "1982-05-13", "(555) 201-3302")).await["id"].as_str().expect("id").to_string();
+    let mut no_address = body("Homeless", "Hal", "1984-06-14", "(555) 201-3303");
+    no_address.as_object_mut().expect("object").remove("address");
+    let hal = register(&server, &token, &no_address).await["id"].as_str().expect("id").to_string();
+    let desk = server.login("frontdesk").await;
+
+    let list = server.get(&desk, "/letters").await.text();
+    assert!(list.contains("href=\"/letters/batch\""), "{list}");
+    let page = server.get(&desk, "/letters/batch?template=paid_in_full").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    assert!(page.text().contains("value=\"paid_in_full\" selected"), "{}", page.text());
+
+    // Nobody chosen: the message sits at the patients.
+    let none = server.post_form(&desk, "/letters/batch", &[("template", "paid_in_full"), ("intent", "print")]).await;
+    assert_eq!(none.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = none.text();
+    let at_field = html.split("id=\"e-patient_ids\"").nth(1).expect("an error at the patients");
+    assert!(at_field.split("</div>").next().unwrap_or("").contains("choose at least one patient"), "{html}");
+
+    // A search lists the patients to tick; one already ticked stays ticked.
+    let found = server
+        .post_form(&desk, "/letters/batch", &[("template", "paid_in_full"), ("patient_ids", &ada), ("q", "batchley"), ("intent", "search")])
+        .await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.text());
+    let html = found.text();
+    assert!(html.contains(&format!("value=\"{ada}\" checked")) && html.contains(&format!("value=\"{bea}\">")), "{html}");
+
+    // A patient the template cannot be filled for: named, with the field, and nothing printed.
+    let bad = server
+        .post_form(&desk, "/letters/batch", &[("template", "paid_in_full"), ("patient_ids", &ada), ("id_list", &hal), ("intent", "print")])
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = bad.text();
+    let at_field = html.split("id=\"e-patient_ids\"").nth(1).expect("an error at the patients");
+    let message = at_field.split("</div>").next().unwrap_or("");
+    assert!(message.contains("Hal Homeless") && message.contains("guarantor.address"), "{html}");
+    // An unknown template is named at the template.
+    let html = server.post_form(&desk, "/letters/batch", &[("template", "nope"), ("patient_ids", &ada), ("intent", "print")]).await.text();
+    assert!(html.contains("id=\"e-template\""), "{html}");
+
+    // Ticked and typed (comma separated): one PDF, a page each, each letter on its chart.
+    let pdf = server
+        .post_form(
+            &desk,
+            "/letters/batch",
+            &[("template", "paid_in_full"), ("patient_ids", &ada), ("id_list", &format!(" {bea},\n")), ("intent", "print")],
+        )
+        .await;
+    assert_eq!((pdf.status, pdf.content_type()), (StatusCode::OK, "application/pdf"), "{}", pdf.text());
+    let doc = lopdf::Document::load_mem(&pdf.body).expect("a PDF");
+    assert_eq!(doc.get_pages().len(), 2);
+    let chart = server.get(&desk, &format!("/patients/{bea}")).await.text();
+    assert!(chart.contains("Balance paid in full"), "the letter is on the chart");
+}
+
+#[tokio::test]
+async fn the_office_manager_uploads_a_logo_that_every_letter_then_carries() {
+    let server = spawn().await;
+    let token = server.token("frontdesk").await;
+    let pid = register(&server, &token, &patient_body("Logan", "Lia")).await["id"].as_str().expect("id").to_string();
+    let admin = server.login("admin").await;
+    let desk = server.login("frontdesk").await;
+    assert_eq!(server.get(&desk, "/admin/letterhead").await.status, StatusCode::FORBIDDEN);
+    let page = server.get(&admin, "/admin/letterhead").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    assert!(page.text().contains("No logo yet"));
+
+    // Not an image (whatever the name says): refused at the field.
+    let bad = upload_logo(&server, &admin, "logo.png", b"GIF89a not a png").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = bad.text();
+    assert!(html.contains("id=\"e-logo\"") && html.contains("not a PNG or JPEG"), "{html}");
+    // Too big: refused at the field, naming the limit.
+    let mut big = medoffice_pdf::image::samples::png(4, 4, false);
+    big.resize(1024 * 1024 + 10, 0);
+    let html = upload_logo(&server, &admin, "logo.png", &big).await.text();
+    assert!(html.contains("id=\"e-logo\"") && html.contains("at most 1024 KB"), "{html}");
+    // The desk cannot upload.
+    let png = medoffice_pdf::image::samples::png(80, 40, true);
+    assert_eq!(upload_logo(&server, &desk, "logo.png", &png).await.status, StatusCode::FORBIDDEN);
+
+    let saved = upload_logo(&server, &admin, "logo.png", &png).await;
+    assert_eq!((saved.status, saved.location()), (StatusCode::SEE_OTHER, "/admin/letterhead?notice=saved"), "{}", saved.text());
+    let page = server.get(&admin, saved.location()).await.text();
+    assert!(page.contains("src=\"/admin/letterhead/logo\"") && page.contains("80 × 40 pixels"), "{page}");
+    let file = server.get(&admin, "/admin/letterhead/logo").await;
+    assert_eq!((file.status, file.content_type(), file.body.clone()), (StatusCode::OK, "image/png", png));
+
+    // A letter written now carries it.
+    let written = server
+        .post_form(&desk, "/letters/new", &[("patient_id", &pid), ("template", "paid_in_full"), ("delivery", "print"), ("intent", "save")])
+        .await;
+    assert_eq!(written.status, StatusCode::SEE_OTHER, "{}", written.text());
+    let id = written.location().trim_start_matches("/letters/").trim_end_matches("?notice=written").to_string();
+    let pdf = server.get(&desk, &format!("/letters/{id}/pdf")).await;
+    assert_eq!(pdf_image_sizes(&pdf.body), [(80, 40)]);
+
+    // Removed.
+    let removed = server.post_form(&admin, "/admin/letterhead/remove", &[]).await;
+    assert_eq!(removed.location(), "/admin/letterhead?notice=removed");
+    assert_eq!(server.get(&admin, "/admin/letterhead/logo").await.status, StatusCode::NOT_FOUND);
+}
