@@ -420,6 +420,13 @@ impl App {
         let bytes = match self.blobs.get(&blob.storage_key).await {
             Ok(b) => b,
             Err(StoreError::Tampered(_)) => return Err(damaged()),
+            // The file is gone or unreadable: as damaged, to be restored from the backup.
+            Err(StoreError::Corrupt(detail)) if detail.starts_with("cannot read file") => {
+                return Err(AppError::Damaged(format!(
+                    "the file of document '{}' (version {}) cannot be read ({detail})",
+                    doc.title, row.version
+                )));
+            }
             Err(e) => return Err(e.into()),
         };
         if hex::encode(Sha256::digest(&bytes)) != row.sha256 {

@@ -264,14 +264,20 @@ mod tests {
             from_name: "Office".into(),
         };
         let email = Email { to: "pat@example.com".into(), to_name: None, subject: "Your letter".into(), body: "Dear Pat,".into() };
-        let file = Attachment { file_name: "letter.pdf".into(), content_type: "application/pdf".into(), bytes: b"%PDF-1.7 test".to_vec() };
+        let file = Attachment {
+            file_name: "letter.pdf".into(),
+            content_type: "application/pdf".into(),
+            bytes: b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec(),
+        };
         let Ok(message) = build_with_attachments(&config, &email, std::slice::from_ref(&file)) else { unreachable!("the message builds") };
         let raw = String::from_utf8_lossy(&message.formatted()).into_owned();
         assert!(raw.contains("Content-Type: multipart/mixed"), "{raw}");
         let text_at = raw.find("Dear Pat,").unwrap_or(usize::MAX);
         let file_at = raw.find("filename=\"letter.pdf\"").unwrap_or(usize::MAX);
         assert!(text_at < file_at && file_at < usize::MAX, "{raw}");
-        assert!(raw.contains("Content-Type: application/pdf") && raw.contains("JVBERi0xLjcgdGVzdA=="), "{raw}");
+        // A PDF is binary: base64, whole.
+        assert!(raw.contains("Content-Type: application/pdf") && raw.contains("Content-Transfer-Encoding: base64"), "{raw}");
+        assert!(raw.contains("JVBERi0xLjcKJeLjz9MK"), "{raw}");
         // A bad type is refused naming the file.
         let bad = Attachment { content_type: "not a type".into(), ..file };
         let err = build_with_attachments(&config, &email, &[bad]).err().unwrap_or_default();

@@ -19,7 +19,7 @@ use medoffice_domain::letters::{self, MergeValues, Output};
 use medoffice_domain::mailings::{self as rules, Candidate, Channel, Exclusion, Filter, FilterInput, PostalAddress};
 use medoffice_domain::security::{Action, Role};
 use medoffice_pdf::labels;
-use medoffice_pdf::letter::{LetterPage, Letterhead, letters_pdf};
+use medoffice_pdf::letter::{LetterPage, Letterhead, letters_pdf_with_logo};
 use medoffice_store::mailings::{self as store, CandidateRow, FilterParams, MailingRow, OptOutRow, RecipientRow};
 use medoffice_store::practice::{PracticeRow, ProviderRow};
 use medoffice_store::{Connection, StoreError, new_id};
@@ -679,7 +679,12 @@ impl App {
         let head = Letterhead { practice_name: practice.name.clone(), lines };
         let pages: Vec<LetterPage> =
             pieces.into_iter().map(|(_, body)| LetterPage { body, signer_name: String::new(), signer_title: String::new() }).collect();
-        Ok(letters_pdf(&head, &pages))
+        // The practice's logo on every page, as on its letters.
+        let logo = {
+            let mut conn = self.store.pool().acquire().await.map_err(StoreError::from)?;
+            self.letterhead_logo_in(&mut conn, &actor.practice_id).await?
+        };
+        Ok(letters_pdf_with_logo(&head, logo.as_ref(), &pages))
     }
 
     /// Labels or envelopes straight from a filter (postal, whatever channel it names), without

@@ -48,6 +48,7 @@ pub struct SessionView {
     pub user_id: String,
     pub username: String,
     pub display_name: String,
+    /// Sign-in and last activity, in the practice's time zone (`YYYY-MM-DD HH:MM`).
     pub started_at: String,
     pub last_seen_at: String,
     pub ip: String,
@@ -594,6 +595,8 @@ impl App {
         let now = self.now();
         let parse = |t: &str| DateTime::parse_from_rfc3339(t).map(|d| d.with_timezone(&Utc)).ok();
         let rows = users::list_open_sessions(&mut conn, &actor.practice_id, &timestamp(now)).await?;
+        // In the practice's time zone, to the minute.
+        let local = |t: &str| parse(t).map(|d| d.with_timezone(&actor.timezone).format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default();
         Ok(rows
             .into_iter()
             .filter(|s| parse(&s.last_seen_at).is_some_and(|seen| now - seen < self.config.idle_timeout))
@@ -602,8 +605,8 @@ impl App {
                 user_id: s.user_id,
                 username: s.username,
                 display_name: s.display_name,
-                started_at: s.created_at,
-                last_seen_at: s.last_seen_at,
+                started_at: local(&s.created_at),
+                last_seen_at: local(&s.last_seen_at),
                 ip: s.ip.unwrap_or_default(),
                 user_agent: s.user_agent.unwrap_or_default(),
                 stage: s.stage,

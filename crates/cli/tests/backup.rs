@@ -96,4 +96,57 @@ fn backup_and_restore_through_the_command_line_with_exit_codes() {
     assert_eq!(tb(&target), tb(&source));
     // Once more into the same data dir: refused, it is not empty.
     refused(&medoffice(&target, &["restore", file.to_str().unwrap()]), "not empty");
+
+    // The SQLite backup into an empty PostgreSQL database (--database-url), then refused there
+    // once it holds data.
+    let database = TestDatabase::create();
+    let pg_dir = work.path().join("pg");
+    copy_keys(&source, &pg_dir);
+    let on_pg = |args: &[&str]| {
+        let mut all = vec!["--database-url", database.url.as_str()];
+        all.extend_from_slice(args);
+        medoffice(&pg_dir, &all)
+    };
+    let restored = ok(&on_pg(&["restore", file.to_str().unwrap()]));
+    assert_eq!(restored["summary"]["table_rows"], made["summary"]["table_rows"], "{restored}");
+    ok(&on_pg(&["audit", "verify"]));
+    assert_eq!(ok(&on_pg(&["ledger", "trial-balance", "--as-of", "2099-12-31"])), tb(&source));
+    std::fs::remove_dir_all(pg_dir.join("blobs")).ok();
+    refused(&on_pg(&["restore", file.to_str().unwrap()]), "already holds data");
+}
+
+/// A fresh PostgreSQL database on the test server (MEDOFFICE_TEST_POSTGRES_URL), dropped at the end.
+struct TestDatabase {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl TestDatabase {
+    fn create() -> TestDatabase {
+        let admin_url =
+            std::env::var("MEDOFFICE_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string());
+        let name = format!("medoffice_cli_{}", std::process::id());
+        let (base, _) = admin_url.rsplit_once('/').expect("a database URL");
+        let url = format!("{base}/{name}");
+        run_sql(&admin_url, &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+        run_sql(&admin_url, &format!("CREATE DATABASE \"{name}\""));
+        TestDatabase { admin_url, name, url }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        run_sql(&self.admin_url, &format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name));
+    }
+}
+
+fn run_sql(url: &str, sql: &str) {
+    use sqlx::Connection;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let mut conn = sqlx::PgConnection::connect(url).await.unwrap_or_else(|e| panic!("PostgreSQL at {url}: {e}"));
+        sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).execute(&mut conn).await.unwrap();
+        conn.close().await.unwrap();
+    });
 }

@@ -292,8 +292,7 @@ pub fn check_upload(bytes: &[u8]) -> Result<&'static str, String> {
             MAX_DOCUMENT_BYTES / 1_048_576
         ));
     }
-    sniff_content_type(bytes)
-        .ok_or_else(|| "only PDF files and JPEG or PNG images can be filed (this file is none of them)".to_string())
+    sniff_content_type(bytes).ok_or_else(|| "only PDF files and JPEG or PNG images can be filed (this file is none of them)".to_string())
 }
 
 /// A file name fit to show and to offer on download: the last path part, printable characters

@@ -288,8 +288,22 @@ const WALKS: [&str; 6] = [
 
 /// Words of practice names that are too generic to refuse in a password.
 const GENERIC_PRACTICE_WORDS: [&str; 16] = [
-    "family", "medicine", "medical", "clinic", "practice", "health", "center", "centre", "associates", "group", "doctors",
-    "pediatrics", "primary", "internal", "office", "partners",
+    "family",
+    "medicine",
+    "medical",
+    "clinic",
+    "practice",
+    "health",
+    "center",
+    "centre",
+    "associates",
+    "group",
+    "doctors",
+    "pediatrics",
+    "primary",
+    "internal",
+    "office",
+    "partners",
 ];
 
 /// The password policy without the person: 12 to 256 characters, not on the common list (nor a

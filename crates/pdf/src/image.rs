@@ -1,4 +1,5 @@
-//! Pictures on a page: the practice's logo on the letterhead.
+//! Pictures on a page: the practice's logo on the letterhead, and scanned pages filed as one PDF
+//! ([`crate::scan::images_to_pdf`]).
 //!
 //! An [`Image`] is made from the bytes of a PNG or JPEG file, recognised by its first bytes (its
 //! "magic"), never by a file name or a declared type. A JPEG goes into the PDF as it is (the
@@ -8,7 +9,9 @@
 //! compressed again with zlib (`FlateDecode`).
 //!
 //! Every limit is checked before anything large is allocated: [`MAX_IMAGE_BYTES`] for the file,
-//! [`MAX_SIDE_PIXELS`] for each side.
+//! [`MAX_SIDE_PIXELS`] for each side. Those are a logo's limits ([`Image::parse`]); a scanned page
+//! ([`Image::parse_scan`]) may be of any size (its document has its own limit) and a JPEG may be
+//! in CMYK, Adobe's inverted CMYK included.
 
 use std::fmt;
 
@@ -81,13 +84,45 @@ impl fmt::Display for ImageError {
 
 impl std::error::Error for ImageError {}
 
+/// What an image is read for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    /// The letterhead logo: within [`MAX_IMAGE_BYTES`] and [`MAX_SIDE_PIXELS`], grey or RGB.
+    Logo,
+    /// A scanned page: any size, and a JPEG may be CMYK.
+    Scan,
+}
+
+impl Purpose {
+    /// The most the PNG decoder may allocate.
+    fn png_limits(self) -> png::Limits {
+        match self {
+            Purpose::Logo => png::Limits { bytes: 128 * 1024 * 1024 },
+            Purpose::Scan => png::Limits::default(),
+        }
+    }
+}
+
+/// The colour model of the samples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Colour {
+    Grey,
+    Rgb,
+    /// A CMYK JPEG written by Adobe software (an APP14 "Adobe" segment) stores its samples
+    /// inverted.
+    Cmyk {
+        inverted: bool,
+    },
+}
+
 /// The colour samples as the PDF holds them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Samples {
     /// A JPEG file as it is.
-    Jpeg { bytes: Vec<u8>, grey: bool },
-    /// 8-bit samples, zlib-compressed; the alpha channel (one byte a pixel) the same way.
-    Flate { data: Vec<u8>, grey: bool, alpha: Option<Vec<u8>> },
+    Jpeg { bytes: Vec<u8>, colour: Colour },
+    /// 8-bit grey or RGB samples, zlib-compressed; the alpha channel (one byte a pixel) the same
+    /// way.
+    Flate { data: Vec<u8>, colour: Colour, alpha: Option<Vec<u8>> },
 }
 
 /// A picture ready to be placed on a page.
@@ -99,16 +134,16 @@ pub struct Image {
 }
 
 impl Image {
-    /// Reads a PNG or JPEG file (recognised by its first bytes) within the limits.
+    /// Reads a logo: a PNG or JPEG file (recognised by its first bytes) within the limits, in
+    /// grey or RGB.
     pub fn parse(bytes: &[u8]) -> Result<Image, ImageError> {
-        if bytes.len() > MAX_IMAGE_BYTES {
-            return Err(ImageError::TooManyBytes { bytes: bytes.len() });
-        }
-        match ImageKind::sniff(bytes) {
-            Some(ImageKind::Jpeg) => jpeg(bytes),
-            Some(ImageKind::Png) => png_image(bytes),
-            None => Err(ImageError::NotPngOrJpeg),
-        }
+        read(bytes, Purpose::Logo)
+    }
+
+    /// Reads a scanned page: a PNG or JPEG file (recognised by its first bytes) of any size; a
+    /// JPEG may also be in CMYK.
+    pub fn parse_scan(bytes: &[u8]) -> Result<Image, ImageError> {
+        read(bytes, Purpose::Scan)
     }
 
     /// Width in pixels.
@@ -138,18 +173,27 @@ impl Image {
     pub(crate) fn write(&self, pdf: &mut pdf_writer::Pdf, id: pdf_writer::Ref, mask_id: pdf_writer::Ref) {
         use pdf_writer::{Filter, Finish};
         let (width, height) = (i32::try_from(self.width).unwrap_or(1), i32::try_from(self.height).unwrap_or(1));
-        let (data, filter, grey, alpha) = match &self.samples {
-            Samples::Jpeg { bytes, grey } => (bytes, Filter::DctDecode, *grey, None),
-            Samples::Flate { data, grey, alpha } => (data, Filter::FlateDecode, *grey, alpha.as_ref()),
+        let (data, filter, colour, alpha) = match &self.samples {
+            Samples::Jpeg { bytes, colour } => (bytes, Filter::DctDecode, *colour, None),
+            Samples::Flate { data, colour, alpha } => (data, Filter::FlateDecode, *colour, alpha.as_ref()),
         };
         let mut image = pdf.image_xobject(id, data);
         image.filter(filter);
         image.width(width);
         image.height(height);
-        if grey {
-            image.color_space().device_gray();
-        } else {
-            image.color_space().device_rgb();
+        match colour {
+            Colour::Grey => {
+                image.color_space().device_gray();
+            }
+            Colour::Rgb => {
+                image.color_space().device_rgb();
+            }
+            Colour::Cmyk { inverted } => {
+                image.color_space().device_cmyk();
+                if inverted {
+                    image.decode([1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0]);
+                }
+            }
         }
         image.bits_per_component(8);
         if alpha.is_some() {
@@ -168,20 +212,34 @@ impl Image {
     }
 }
 
-fn check_size(width: u32, height: u32) -> Result<(), ImageError> {
+/// Reads a PNG or JPEG file (recognised by its first bytes) for `purpose`.
+fn read(bytes: &[u8], purpose: Purpose) -> Result<Image, ImageError> {
+    if purpose == Purpose::Logo && bytes.len() > MAX_IMAGE_BYTES {
+        return Err(ImageError::TooManyBytes { bytes: bytes.len() });
+    }
+    match ImageKind::sniff(bytes) {
+        Some(ImageKind::Jpeg) => jpeg(bytes, purpose),
+        Some(ImageKind::Png) => png_image(bytes, purpose),
+        None => Err(ImageError::NotPngOrJpeg),
+    }
+}
+
+/// Refuses an image without pixels, and a logo larger than [`MAX_SIDE_PIXELS`] on a side.
+fn check_size(width: u32, height: u32, purpose: Purpose) -> Result<(), ImageError> {
     if width == 0 || height == 0 {
         return Err(ImageError::Unreadable("it has no pixels".into()));
     }
-    if width > MAX_SIDE_PIXELS || height > MAX_SIDE_PIXELS {
+    if purpose == Purpose::Logo && (width > MAX_SIDE_PIXELS || height > MAX_SIDE_PIXELS) {
         return Err(ImageError::TooManyPixels { width, height });
     }
     Ok(())
 }
 
 /// A JPEG's size and components from its start-of-frame header; the file itself is kept.
-fn jpeg(bytes: &[u8]) -> Result<Image, ImageError> {
+fn jpeg(bytes: &[u8], purpose: Purpose) -> Result<Image, ImageError> {
     let broken = |why: &str| ImageError::Unreadable(format!("a damaged JPEG ({why})"));
     let mut i = 2; // after SOI
+    let mut adobe = false;
     loop {
         // Markers may be preceded by fill bytes 0xFF.
         while bytes.get(i) == Some(&0xFF) && bytes.get(i + 1) == Some(&0xFF) {
@@ -206,6 +264,9 @@ fn jpeg(bytes: &[u8]) -> Result<Image, ImageError> {
         if len < 2 {
             return Err(broken("a bad segment length"));
         }
+        if marker == 0xEE && bytes.get(i + 2..i + len).is_some_and(|segment| segment.starts_with(b"Adobe")) {
+            adobe = true;
+        }
         // Start of frame: C0-CF except DHT (C4), JPG (C8) and DAC (CC).
         if (0xC0..=0xCF).contains(&marker) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
             let header = bytes.get(i + 2..i + 8).ok_or_else(|| broken("a short frame header"))?;
@@ -216,27 +277,28 @@ fn jpeg(bytes: &[u8]) -> Result<Image, ImageError> {
             if precision != 8 {
                 return Err(ImageError::UnsupportedColour(format!("{precision}-bit samples")));
             }
-            check_size(width, height)?;
-            let grey = match components {
-                1 => true,
-                3 => false,
+            check_size(width, height, purpose)?;
+            let colour = match components {
+                1 => Colour::Grey,
+                3 => Colour::Rgb,
+                4 if purpose == Purpose::Scan => Colour::Cmyk { inverted: adobe },
                 4 => return Err(ImageError::UnsupportedColour("CMYK".into())),
                 n => return Err(ImageError::UnsupportedColour(format!("{n} colour components"))),
             };
-            return Ok(Image { width, height, samples: Samples::Jpeg { bytes: bytes.to_vec(), grey } });
+            return Ok(Image { width, height, samples: Samples::Jpeg { bytes: bytes.to_vec(), colour } });
         }
         i += len;
     }
 }
 
 /// A PNG decoded to 8-bit samples: grey or RGB, and alpha apart.
-fn png_image(bytes: &[u8]) -> Result<Image, ImageError> {
+fn png_image(bytes: &[u8], purpose: Purpose) -> Result<Image, ImageError> {
     let unreadable = |e: png::DecodingError| ImageError::Unreadable(format!("a damaged PNG ({e})"));
-    let mut decoder = png::Decoder::new_with_limits(std::io::Cursor::new(bytes), png::Limits { bytes: 128 * 1024 * 1024 });
+    let mut decoder = png::Decoder::new_with_limits(std::io::Cursor::new(bytes), purpose.png_limits());
     // Palette and low bit depths expanded to 8 bits, tRNS to an alpha channel, 16 bits cut to 8.
     decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
     let header = decoder.read_header_info().map_err(unreadable)?;
-    check_size(header.width, header.height)?;
+    check_size(header.width, header.height, purpose)?;
     let mut reader = decoder.read_info().map_err(unreadable)?;
     let size = reader.output_buffer_size().ok_or_else(|| ImageError::Unreadable("the image is too large to decode".into()))?;
     let mut buffer = vec![0; size];
@@ -272,7 +334,11 @@ fn png_image(bytes: &[u8]) -> Result<Image, ImageError> {
     Ok(Image {
         width,
         height,
-        samples: Samples::Flate { data: miniz_oxide::deflate::compress_to_vec_zlib(&colour, 6), grey: colour_channels == 1, alpha },
+        samples: Samples::Flate {
+            data: miniz_oxide::deflate::compress_to_vec_zlib(&colour, 6),
+            colour: if colour_channels == 1 { Colour::Grey } else { Colour::Rgb },
+            alpha,
+        },
     })
 }
 
@@ -323,6 +389,15 @@ pub mod samples {
         out.extend_from_slice(&[0xFF, 0xD9]);
         out
     }
+
+    /// `jpeg` (from [`jpeg_header`]) with an APP14 "Adobe" segment after its start marker, as
+    /// Adobe software writes it (CMYK samples stored inverted).
+    pub fn adobe(jpeg: &[u8]) -> Vec<u8> {
+        let mut out = jpeg.get(..2).unwrap_or_default().to_vec();
+        out.extend_from_slice(&[0xFF, 0xEE, 0x00, 0x0E, b'A', b'd', b'o', b'b', b'e', 0, 100, 0, 0, 0, 0, 2]);
+        out.extend_from_slice(jpeg.get(2..).unwrap_or_default());
+        out
+    }
 }
 
 #[cfg(test)]
@@ -346,7 +421,7 @@ mod tests {
         let bytes = samples::jpeg_header(320, 100, 3);
         let image = Image::parse(&bytes).unwrap();
         assert_eq!((image.width(), image.height()), (320, 100));
-        assert_eq!(image.samples, Samples::Jpeg { bytes, grey: false });
+        assert_eq!(image.samples, Samples::Jpeg { bytes, colour: Colour::Rgb });
     }
 
     #[test]
@@ -354,6 +429,23 @@ mod tests {
         let err = Image::parse(&samples::jpeg_header(10, 10, 4)).unwrap_err();
         assert_eq!(err, ImageError::UnsupportedColour("CMYK".into()));
         assert!(err.to_string().contains("CMYK"), "{err}");
+    }
+
+    #[test]
+    fn a_scan_may_be_cmyk_and_an_adobe_cmyk_jpeg_is_marked_inverted() {
+        let plain = samples::jpeg_header(10, 10, 4);
+        let image = Image::parse_scan(&plain).unwrap();
+        assert_eq!(image.samples, Samples::Jpeg { bytes: plain.clone(), colour: Colour::Cmyk { inverted: false } });
+        let adobe = samples::adobe(&plain);
+        let image = Image::parse_scan(&adobe).unwrap();
+        assert_eq!(image.samples, Samples::Jpeg { bytes: adobe.clone(), colour: Colour::Cmyk { inverted: true } });
+        // Still not a logo.
+        assert_eq!(Image::parse(&adobe).unwrap_err(), ImageError::UnsupportedColour("CMYK".into()));
+        // Other colour models are refused for scans too.
+        assert_eq!(
+            Image::parse_scan(&samples::jpeg_header(10, 10, 2)).unwrap_err(),
+            ImageError::UnsupportedColour("2 colour components".into())
+        );
     }
 
     #[test]

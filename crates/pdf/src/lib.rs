@@ -21,8 +21,8 @@ pub mod invoice;
 pub mod labels;
 pub mod letter;
 pub mod merge;
-pub mod scan;
 mod metrics;
+pub mod scan;
 pub mod statement;
 
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
@@ -216,12 +216,12 @@ pub struct Table {
     pub rows: Vec<Row>,
 }
 
-/// What is drawn on a page.
+/// What is drawn on a page. An image is the document's image `index` drawn into the box whose
+/// bottom left is (`x`, `y`), `width` x `height` points.
 #[derive(Debug, Clone, PartialEq)]
 enum Op {
     Text { x: f32, y: f32, font: Font, size: f32, bytes: Vec<u8> },
     Rule { x1: f32, x2: f32, y: f32, width: f32 },
-    /// The document's image `index` drawn into the box at (`x`, `y`) (bottom left), `width` x `height`.
     Image { index: usize, x: f32, y: f32, width: f32, height: f32 },
 }
 
@@ -252,7 +252,15 @@ pub struct Document {
 impl Document {
     /// An empty document of one page.
     pub fn new(size: PageSize, margins: Margins) -> Document {
-        Document { size, margins, pages: vec![Vec::new()], cursor: size.height - margins.top, footer: String::new(), title: String::new(), images: Vec::new() }
+        Document {
+            size,
+            margins,
+            pages: vec![Vec::new()],
+            cursor: size.height - margins.top,
+            footer: String::new(),
+            title: String::new(),
+            images: Vec::new(),
+        }
     }
 
     /// A Letter page with 3/4 inch margins.

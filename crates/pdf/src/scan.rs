@@ -2,40 +2,23 @@
 //! scaled to fit inside the margins), and what a filed PDF says about itself (its page count and
 //! its text layer, for search).
 //!
-//! JPEG images are embedded as they are (`DCTDecode`), their size and colour components read
-//! from the frame header (SOF marker); PNG images are decoded to 8-bit samples and recompressed
-//! (`FlateDecode`), their alpha channel, when there is one, as a soft mask.
+//! The images are read by [`crate::image`] ([`Image::parse_scan`]), the reader the letterhead
+//! logo uses, without the logo's limits and with CMYK JPEGs accepted: a JPEG is embedded as it is
+//! (`DCTDecode`), a PNG decoded and recompressed (`FlateDecode`) with its transparency, when
+//! there is any, as a soft mask.
 
-use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref};
+use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref};
 
 use crate::PageSize;
+use crate::image::Image;
 
 /// The blank border around a scanned page's image, in points (half an inch).
 const SCAN_MARGIN: f32 = 36.0;
 
-/// An image ready to embed: its samples as the PDF stream holds them.
-struct Image {
-    width: u32,
-    height: u32,
-    filter: Filter,
-    data: Vec<u8>,
-    colour: Colour,
-    /// A CMYK JPEG written by Adobe software stores its samples inverted.
-    inverted: bool,
-    /// 8-bit alpha samples (uncompressed), when the image has transparency.
-    alpha: Option<Vec<u8>>,
-}
-
-#[derive(Clone, Copy)]
-enum Colour {
-    Gray,
-    Rgb,
-    Cmyk,
-}
-
 /// Combines images (JPEG or PNG, as their bytes say) into one PDF: one image per Letter page,
 /// scaled, keeping its shape, to fill the page inside half-inch margins (a small scan such as
-/// an insurance card is enlarged, so it stays legible) and centred. An image it cannot read is refused naming its position (`page 2: ...`).
+/// an insurance card is enlarged, so it stays legible) and centred. An image it cannot read is
+/// refused naming its position (`page 2: ...`).
 pub fn images_to_pdf(pages: &[&[u8]]) -> Result<Vec<u8>, String> {
     if pages.is_empty() {
         return Err("no images to combine".to_string());
@@ -43,7 +26,7 @@ pub fn images_to_pdf(pages: &[&[u8]]) -> Result<Vec<u8>, String> {
     let images = pages
         .iter()
         .enumerate()
-        .map(|(i, bytes)| read_image(bytes).map_err(|e| format!("page {}: {e}", i + 1)))
+        .map(|(i, bytes)| Image::parse_scan(bytes).map_err(|e| format!("page {}: {e}", i + 1)))
         .collect::<Result<Vec<_>, _>>()?;
 
     let mut pdf = Pdf::new();
@@ -69,41 +52,9 @@ pub fn images_to_pdf(pages: &[&[u8]]) -> Result<Vec<u8>, String> {
         page.resources().x_objects().pair(name, image_id);
         page.finish();
 
-        let mut xobject = pdf.image_xobject(image_id, &image.data);
-        xobject.filter(image.filter);
-        xobject.width(i32::try_from(image.width).map_err(|_| format!("page {}: the image is too wide", i + 1))?);
-        xobject.height(i32::try_from(image.height).map_err(|_| format!("page {}: the image is too tall", i + 1))?);
-        xobject.bits_per_component(8);
-        match image.colour {
-            Colour::Gray => {
-                xobject.color_space().device_gray();
-            }
-            Colour::Rgb => {
-                xobject.color_space().device_rgb();
-            }
-            Colour::Cmyk => {
-                xobject.color_space().device_cmyk();
-            }
-        }
-        if image.inverted {
-            xobject.decode([1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0]);
-        }
-        if image.alpha.is_some() {
-            xobject.s_mask(mask_id);
-        }
-        xobject.finish();
-        if let Some(alpha) = &image.alpha {
-            let compressed = miniz_oxide::deflate::compress_to_vec_zlib(alpha, 6);
-            let mut mask = pdf.image_xobject(mask_id, &compressed);
-            mask.filter(Filter::FlateDecode);
-            mask.width(i32::try_from(image.width).unwrap_or(1));
-            mask.height(i32::try_from(image.height).unwrap_or(1));
-            mask.color_space().device_gray();
-            mask.bits_per_component(8);
-            mask.finish();
-        }
+        image.write(&mut pdf, image_id, mask_id);
 
-        let (x, y, w, h) = fit(image.width, image.height, size);
+        let (x, y, w, h) = fit(image.width(), image.height(), size);
         let mut content = Content::new();
         content.save_state();
         content.transform([w, 0.0, 0.0, h, x, y]);
@@ -123,130 +74,6 @@ fn fit(width: u32, height: u32, page: PageSize) -> (f32, f32, f32, f32) {
     let scale = (room_w / w).min(room_h / h);
     let (out_w, out_h) = (w * scale, h * scale);
     ((page.width - out_w) / 2.0, (page.height - out_h) / 2.0, out_w, out_h)
-}
-
-fn read_image(bytes: &[u8]) -> Result<Image, String> {
-    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        read_jpeg(bytes)
-    } else if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
-        read_png(bytes)
-    } else {
-        Err("only JPEG and PNG images can be combined into one document".to_string())
-    }
-}
-
-/// Reads a JPEG's frame header: width, height and the number of colour components. The bytes
-/// are embedded unchanged.
-fn read_jpeg(bytes: &[u8]) -> Result<Image, String> {
-    let bad = || "the JPEG image is damaged (no readable frame header)".to_string();
-    let mut at = 2; // after SOI
-    let mut adobe = false;
-    loop {
-        // Skip to the next marker (fill bytes 0xFF may repeat).
-        while bytes.get(at) == Some(&0xFF) && bytes.get(at + 1) == Some(&0xFF) {
-            at += 1;
-        }
-        if bytes.get(at) != Some(&0xFF) {
-            return Err(bad());
-        }
-        let marker = *bytes.get(at + 1).ok_or_else(bad)?;
-        at += 2;
-        // Markers without a length.
-        if marker == 0x01 || (0xD0..=0xD7).contains(&marker) {
-            continue;
-        }
-        if marker == 0xD9 || marker == 0xDA {
-            // End of image or start of scan before any frame header.
-            return Err(bad());
-        }
-        let hi = *bytes.get(at).ok_or_else(bad)?;
-        let lo = *bytes.get(at + 1).ok_or_else(bad)?;
-        let length = usize::from(u16::from_be_bytes([hi, lo]));
-        if length < 2 {
-            return Err(bad());
-        }
-        let segment = bytes.get(at + 2..at + length).ok_or_else(bad)?;
-        if marker == 0xEE && segment.starts_with(b"Adobe") {
-            adobe = true;
-        }
-        let is_sof = matches!(marker, 0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF);
-        if is_sof {
-            if segment.len() < 6 {
-                return Err(bad());
-            }
-            let height = u32::from(u16::from_be_bytes([segment[1], segment[2]]));
-            let width = u32::from(u16::from_be_bytes([segment[3], segment[4]]));
-            let colour = match segment[5] {
-                1 => Colour::Gray,
-                3 => Colour::Rgb,
-                4 => Colour::Cmyk,
-                n => return Err(format!("the JPEG image has {n} colour components (1, 3 or 4 can be filed)")),
-            };
-            if width == 0 || height == 0 {
-                return Err("the JPEG image has no size".to_string());
-            }
-            return Ok(Image {
-                width,
-                height,
-                filter: Filter::DctDecode,
-                data: bytes.to_vec(),
-                colour,
-                inverted: adobe && matches!(colour, Colour::Cmyk),
-                alpha: None,
-            });
-        }
-        at += length;
-    }
-}
-
-/// Decodes a PNG to 8-bit gray or RGB samples (palettes expanded, 16-bit stripped), with its
-/// alpha channel split off as a soft mask; the samples are recompressed with zlib.
-fn read_png(bytes: &[u8]) -> Result<Image, String> {
-    let bad = |e: png::DecodingError| format!("the PNG image cannot be read: {e}");
-    let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
-    decoder.set_transformations(png::Transformations::normalize_to_color8());
-    let mut reader = decoder.read_info().map_err(bad)?;
-    let size = reader.output_buffer_size().ok_or_else(|| "the PNG image is too large".to_string())?;
-    let mut buffer = vec![0u8; size];
-    let info = reader.next_frame(&mut buffer).map_err(bad)?;
-    buffer.truncate(info.buffer_size());
-    let (width, height) = (info.width, info.height);
-    let pixels = usize::try_from(u64::from(width) * u64::from(height)).map_err(|_| "the PNG image is too large".to_string())?;
-    let (colour, channels, has_alpha) = match info.color_type {
-        png::ColorType::Grayscale => (Colour::Gray, 1, false),
-        png::ColorType::GrayscaleAlpha => (Colour::Gray, 2, true),
-        png::ColorType::Rgb => (Colour::Rgb, 3, false),
-        png::ColorType::Rgba => (Colour::Rgb, 4, true),
-        png::ColorType::Indexed => return Err("the PNG image's palette could not be expanded".to_string()),
-    };
-    // Rows may be padded to the line size; take each row's samples only.
-    let row_bytes = usize::try_from(width).unwrap_or(0) * channels;
-    let line = info.line_size;
-    let colour_channels = if has_alpha { channels - 1 } else { channels };
-    let mut samples = Vec::with_capacity(pixels * colour_channels);
-    let mut alpha = if has_alpha { Some(Vec::with_capacity(pixels)) } else { None };
-    for row in buffer.chunks(line.max(1)).take(usize::try_from(height).unwrap_or(0)) {
-        let row = row.get(..row_bytes).ok_or_else(|| "the PNG image is truncated".to_string())?;
-        for pixel in row.chunks_exact(channels) {
-            samples.extend_from_slice(&pixel[..colour_channels]);
-            if let Some(a) = alpha.as_mut() {
-                a.push(pixel[channels - 1]);
-            }
-        }
-    }
-    // An alpha channel that is opaque everywhere needs no mask.
-    if alpha.as_ref().is_some_and(|a| a.iter().all(|&v| v == 255)) {
-        alpha = None;
-    }
-    Ok(Image {
-        width,
-        height,
-        filter: Filter::FlateDecode,
-        data: miniz_oxide::deflate::compress_to_vec_zlib(&samples, 6),
-        colour,
-        inverted: false,
-        alpha,
-    })
 }
 
 /// The number of pages of a PDF, or why it cannot be read.
@@ -292,58 +119,31 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
-    /// A PNG of `w` x `h` pixels of one colour, RGBA when `alpha` is given.
-    pub(crate) fn png_image(w: u32, h: u32, alpha: Option<u8>) -> Vec<u8> {
-        let mut out = Vec::new();
-        {
-            let mut encoder = png::Encoder::new(&mut out, w, h);
-            encoder.set_color(if alpha.is_some() { png::ColorType::Rgba } else { png::ColorType::Rgb });
-            encoder.set_depth(png::BitDepth::Eight);
-            let mut writer = encoder.write_header().unwrap();
-            let pixel: Vec<u8> = match alpha {
-                Some(a) => vec![200, 30, 30, a],
-                None => vec![200, 30, 30],
-            };
-            let data: Vec<u8> = pixel.iter().copied().cycle().take(pixel.len() * (w * h) as usize).collect();
-            writer.write_image_data(&data).unwrap();
-        }
-        out
-    }
+    use crate::image::samples;
 
-    /// The start of a baseline JPEG: SOI, an APP0 segment and a frame header of `w` x `h`.
-    fn jpeg_header(w: u16, h: u16) -> Vec<u8> {
-        let mut out = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10];
-        out.extend_from_slice(b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0");
-        out.extend_from_slice(&[0xFF, 0xC0, 0x00, 0x11, 0x08]);
-        out.extend_from_slice(&h.to_be_bytes());
-        out.extend_from_slice(&w.to_be_bytes());
-        out.extend_from_slice(&[0x03, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1]);
-        out.extend_from_slice(&[0xFF, 0xD9]);
-        out
+    /// The image XObjects of a PDF: each one's dictionary.
+    fn image_dicts(pdf: &[u8]) -> Vec<lopdf::Dictionary> {
+        let doc = lopdf::Document::load_mem(pdf).unwrap();
+        doc.objects
+            .values()
+            .filter_map(|object| object.as_stream().ok())
+            .filter(|stream| stream.dict.get(b"Subtype").and_then(|s| s.as_name()).ok() == Some(b"Image".as_slice()))
+            .map(|stream| stream.dict.clone())
+            .collect()
     }
 
     #[test]
     fn images_become_one_letter_page_each_scaled_to_fit() {
-        let jpeg = jpeg_header(1700, 2200);
-        let png = png_image(40, 20, None);
-        let transparent = png_image(10, 10, Some(128));
+        let jpeg = samples::jpeg_header(1700, 2200, 3);
+        let png = samples::png(40, 20, false);
+        let transparent = samples::png(10, 10, true);
         let pdf = images_to_pdf(&[&jpeg, &png, &transparent]).unwrap();
         assert!(pdf.starts_with(b"%PDF-"));
         assert_eq!(pdf_page_count(&pdf).unwrap(), 3);
-        let doc = lopdf::Document::load_mem(&pdf).unwrap();
-        let mut filters = Vec::new();
-        let mut masks = 0;
-        for (_, object) in doc.objects.iter() {
-            if let Ok(stream) = object.as_stream()
-                && stream.dict.get(b"Subtype").and_then(|s| s.as_name()).ok() == Some(b"Image".as_slice())
-            {
-                let filter = stream.dict.get(b"Filter").unwrap().as_name().unwrap().to_vec();
-                filters.push(String::from_utf8(filter).unwrap());
-                if stream.dict.get(b"SMask").is_ok() {
-                    masks += 1;
-                }
-            }
-        }
+        let images = image_dicts(&pdf);
+        let mut filters: Vec<String> =
+            images.iter().map(|d| String::from_utf8(d.get(b"Filter").unwrap().as_name().unwrap().to_vec()).unwrap()).collect();
+        let masks = images.iter().filter(|d| d.get(b"SMask").is_ok()).count();
         filters.sort();
         // The JPEG as it is, the two PNGs recompressed, and the half-transparent one's mask.
         assert_eq!(filters, vec!["DCTDecode", "FlateDecode", "FlateDecode", "FlateDecode"]);
@@ -366,15 +166,47 @@ mod tests {
 
     #[test]
     fn unreadable_images_are_refused_naming_the_page() {
-        let png = png_image(4, 4, None);
+        let png = samples::png(4, 4, false);
         let err = images_to_pdf(&[&png, b"%PDF-1.4 not an image"]).unwrap_err();
-        assert!(err.starts_with("page 2:"), "{err}");
+        assert_eq!(err, "page 2: the file is not a PNG or JPEG image");
         let err = images_to_pdf(&[&[0xFF, 0xD8, 0xFF, 0xD9]]).unwrap_err();
-        assert!(err.contains("JPEG image is damaged"), "{err}");
+        assert!(err.starts_with("page 1: the image cannot be read: a damaged JPEG"), "{err}");
         let mut broken = png.clone();
         broken.truncate(30);
-        assert!(images_to_pdf(&[&broken]).unwrap_err().contains("PNG image cannot be read"));
+        let err = images_to_pdf(&[&png, &broken]).unwrap_err();
+        assert!(err.starts_with("page 2: the image cannot be read: a damaged PNG"), "{err}");
         assert!(images_to_pdf(&[]).is_err());
+    }
+
+    #[test]
+    fn scans_may_be_cmyk_and_larger_than_a_logo() {
+        // A CMYK JPEG (refused as a logo) is filed in DeviceCMYK.
+        let cmyk = samples::jpeg_header(100, 100, 4);
+        let images = image_dicts(&images_to_pdf(&[&cmyk]).unwrap());
+        assert_eq!(images.len(), 1);
+        assert_eq!(images[0].get(b"ColorSpace").unwrap().as_name().unwrap(), b"DeviceCMYK");
+        assert!(images[0].get(b"Decode").is_err());
+        // Adobe software stores CMYK inverted (an APP14 "Adobe" segment): the Decode array undoes it.
+        let adobe = samples::adobe(&cmyk);
+        let images = image_dicts(&images_to_pdf(&[&adobe]).unwrap());
+        let decode = images[0].get(b"Decode").unwrap().as_array().unwrap();
+        assert_eq!(decode.len(), 8);
+        assert_eq!(decode[0].as_float().unwrap(), 1.0);
+        // A 600 dpi Letter scan is over the logo's 4000 pixels a side, and more than its 1 MB.
+        let big = samples::jpeg_header(5100, 6600, 1);
+        let images = image_dicts(&images_to_pdf(&[&big]).unwrap());
+        assert_eq!(images[0].get(b"Width").unwrap().as_i64().unwrap(), 5100);
+        assert_eq!(images[0].get(b"ColorSpace").unwrap().as_name().unwrap(), b"DeviceGray");
+        let mut heavy = samples::jpeg_header(2550, 3300, 3);
+        let end = heavy.split_off(heavy.len() - 2);
+        heavy.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x02]);
+        heavy.resize(crate::image::MAX_IMAGE_BYTES + 10, 0x55);
+        heavy.extend_from_slice(&end);
+        assert!(images_to_pdf(&[&heavy]).is_ok());
+        // Only as pictures on the page, not as logos.
+        assert!(matches!(Image::parse(&cmyk), Err(crate::image::ImageError::UnsupportedColour(_))));
+        assert!(matches!(Image::parse(&big), Err(crate::image::ImageError::TooManyPixels { .. })));
+        assert!(matches!(Image::parse(&heavy), Err(crate::image::ImageError::TooManyBytes { .. })));
     }
 
     #[test]

@@ -296,13 +296,16 @@ pub async fn newest(conn: &mut AnyConnection, practice_id: &str) -> Result<Optio
     Ok(row.map(AuditRecord::from))
 }
 
-/// The ids of the keys that sealed records in the database (normally one).
+/// The ids of the keys that sealed the newest record of each practice's chain (normally one id;
+/// none before the first sealed record). Reads one row per practice through the chain's head.
 pub async fn sealing_key_ids(conn: &mut AnyConnection) -> Result<Vec<String>> {
-    let rows: Vec<(String,)> =
-        sqlx::query_as("SELECT DISTINCT key_id FROM audit_event WHERE chain_scheme = $1 AND key_id IS NOT NULL ORDER BY key_id")
-            .bind(SCHEME_HMAC)
-            .fetch_all(conn)
-            .await?;
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT DISTINCT e.key_id FROM audit_head h JOIN audit_event e ON e.practice_id = h.practice_id AND e.seq = h.seq \
+         WHERE e.chain_scheme = $1 AND e.key_id IS NOT NULL ORDER BY e.key_id",
+    )
+    .bind(SCHEME_HMAC)
+    .fetch_all(conn)
+    .await?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 

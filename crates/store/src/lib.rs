@@ -8,8 +8,8 @@
 //! the transaction: a use case and its audit record commit together or not at all.
 
 pub mod acknowledgements;
-pub mod backup;
 pub mod audit;
+pub mod backup;
 pub mod bank_reconciliation;
 pub mod bill_attachments;
 pub mod bill_payments;
@@ -43,8 +43,8 @@ pub mod recalls;
 pub mod receivables;
 pub mod recurring;
 pub mod reminders;
-pub mod retention;
 pub mod remittances;
+pub mod retention;
 pub mod schedule_setup;
 pub mod schedule_views;
 pub mod scheduling;

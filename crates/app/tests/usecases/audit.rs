@@ -173,6 +173,12 @@ both_backends! {
         assert!(chain.iter().all(|r| r.chain_scheme == SCHEME_HMAC && r.key_id.as_deref() == Some(key_id.as_str())), "{chain:?}");
         assert!(env.app.verify_audit_chain().await.unwrap().ok);
 
+        // Through the application's own connection the new columns are as append-only as the rest.
+        for sql in ["UPDATE audit_event SET chain_scheme = 'sha256', key_id = NULL", "DELETE FROM audit_event WHERE seq = 1"] {
+            let error = sqlx::query(sql).execute(env.store.pool()).await.expect_err(sql).to_string();
+            assert!(error.contains("append-only"), "{sql}: {error}");
+        }
+
         // The attacker changes a chart read, marks it as an old plain-SHA-256 record and
         // recomputes its hash: everything they can do without the key.
         let mut forged = chain.iter().rev().find(|r| r.action == "patient.read").unwrap().clone();

@@ -211,7 +211,7 @@ both_backends! {
 }
 
 #[tokio::test]
-async fn a_sqlite_backup_restores_into_postgresql_and_that_one_back_into_sqlite() {
+async fn a_backup_moves_from_sqlite_to_postgresql_and_back() {
     let sqlite = TestEnv::new(Backend::Sqlite).await;
     let filled = fill(&sqlite).await;
     round_trip(&sqlite, &filled, Backend::Postgres).await;

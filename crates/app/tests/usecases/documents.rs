@@ -229,6 +229,12 @@ both_backends! {
             Err(AppError::Damaged(m)) => assert!(m.contains("does not match"), "{m}"),
             other => panic!("expected Damaged, got {:?}", other.map(|c| c.version)),
         }
+        // The file gone altogether: damaged too, naming the document.
+        std::fs::remove_file(&path).unwrap();
+        match env.app.document_content(admin, &doc.id, None, ContentUse::View).await {
+            Err(AppError::Damaged(m)) => assert!(m.contains("State medical licence") && m.contains("cannot be read"), "{m}"),
+            other => panic!("expected Damaged, got {:?}", other.map(|c| c.version)),
+        }
     }
 }
 

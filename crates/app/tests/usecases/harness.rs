@@ -165,9 +165,7 @@ impl TestEnv {
         let clock = TestClock::new();
         let store = db.store.clone();
         let blobs = FileBlobStore::new(db.dir.path().join("blobs"));
-        let app = App::new(store.clone(), blobs, Config::default())
-            .with_clock(Arc::new(clock.clone()))
-            .with_audit_key(test_audit_key());
+        let app = App::new(store.clone(), blobs, Config::default()).with_clock(Arc::new(clock.clone())).with_audit_key(test_audit_key());
         TestEnv { app, store, clock, backend, db }
     }
 

@@ -312,7 +312,7 @@ both_backends! {
         let ames = register_with_address(&env, &staff.front_desk, "Ames").await;
         assert_eq!(invalid_fields(env.app.write_letter_batch(&staff.front_desk, "welcome", &[]).await), ["patient_ids"]);
         assert_eq!(invalid_fields(env.app.write_letter_batch(&staff.front_desk, "welcome", &["  ".into()]).await), ["patient_ids"]);
-        assert_eq!(invalid_fields(env.app.write_letter_batch(&staff.front_desk, "", &[ames.clone()]).await), ["template"]);
+        assert_eq!(invalid_fields(env.app.write_letter_batch(&staff.front_desk, "", std::slice::from_ref(&ames)).await), ["template"]);
         // A patient with no address on file: the whole batch is refused, naming them and the field.
         let no_address = env.app.register_patient(&staff.front_desk, &patient("Nomad", "Nell", "1980-01-01"), true).await.unwrap().id;
         let err = env.app.write_letter_batch(&staff.front_desk, "welcome", &[ames.clone(), no_address]).await.unwrap_err();

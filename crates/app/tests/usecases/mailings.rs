@@ -370,3 +370,46 @@ both_backends! {
         assert!(matches!(env.app.send_mailing_emails(&staff.front_desk, &m.summary.id).await, Err(AppError::Conflict(_))));
     }
 }
+
+both_backends! {
+    async fn an_email_mailing_is_sent_once_to_each_pending_recipient_with_how_to_opt_out(env: TestEnv) {
+        use crate::smtp_listener::{Mode, SmtpListener};
+        use medoffice_app::reminders::SmtpInput;
+        let staff = env.practice().await;
+        world(&env, &staff).await;
+        let server = SmtpListener::start(Mode::Accept).await;
+        let settings = SmtpInput {
+            host: "127.0.0.1".into(),
+            port: server.port.to_string(),
+            security: "none".into(),
+            from_address: "office@test.example".into(),
+            from_name: "Test Practice".into(),
+            ..Default::default()
+        };
+        env.app.save_smtp_settings(&staff.admin, &settings).await.unwrap();
+        let input = MailingInput {
+            title: "Flu shots".into(),
+            body: "Dear {{patient.given_name}}, flu shots are in.".into(),
+            filter: FilterInput { channel: "email".into(), ..Default::default() },
+            ..Default::default()
+        };
+        let m = env.app.create_mailing(&staff.front_desk, &input).await.unwrap();
+        let report = env.app.send_mailing_emails(&staff.front_desk, &m.summary.id).await.unwrap();
+        assert_eq!((report.sent, report.failed, report.stopped), (2, 0, None));
+        let received = server.received();
+        assert_eq!(received.len(), 2);
+        let bodies: Vec<String> = received.iter().map(|r| r.body()).collect();
+        assert!(bodies.iter().any(|b| b.contains("Dear Ben, flu shots are in.")), "{bodies:?}");
+        assert!(bodies.iter().any(|b| b.contains("Dear Dan, flu shots are in.")), "{bodies:?}");
+        assert!(bodies.iter().all(|b| b.contains("To receive no more mailings by e-mail")), "{bodies:?}");
+        assert_eq!(received[0].header("Subject").as_deref(), Some("Flu shots"));
+        let after = env.app.mailing(&staff.front_desk, &m.summary.id).await.unwrap();
+        assert_eq!((after.emails_sent, after.emails_pending), (2, 0));
+        // A second run sends nothing more.
+        let again = env.app.send_mailing_emails(&staff.front_desk, &m.summary.id).await.unwrap();
+        assert_eq!((again.sent, again.failed), (0, 0));
+        assert_eq!(server.received().len(), 2);
+        let audit = env.app.audit_trail(&staff.admin, &AuditFilter { action_prefix: Some("mailing.email".into()), ..Default::default() }, 10).await.unwrap();
+        assert_eq!(audit.len(), 2);
+    }
+}

@@ -37,7 +37,9 @@ pub async fn documents_journey(client: &Client, base: &str, data_dir: &Path) {
     client.wait().for_element(Locator::Id("pick-search")).await.unwrap();
 
     // Two scanned pages of the referral, saved where the browser can pick them up.
-    let page1 = scanned_page(client, &["Lakeside Cardiology", "Referral", "Patient: Harriet Quintanilla-Brooks", "Please see for palpitations."]).await;
+    let page1 =
+        scanned_page(client, &["Lakeside Cardiology", "Referral", "Patient: Harriet Quintanilla-Brooks", "Please see for palpitations."])
+            .await;
     let page2 = scanned_page(client, &["Page 2", "Holter monitor results enclosed."]).await;
     let scans = data_dir.join("scans");
     std::fs::create_dir_all(&scans).unwrap();

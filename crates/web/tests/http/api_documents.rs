@@ -160,7 +160,8 @@ async fn business_documents_are_filed_without_a_patient_and_bad_input_is_named()
     server.api(Method::GET, "/api/v1/documents?category=payer_contract", Some(&desk), None).await.problem(403);
 
     // 422 naming the field.
-    let cases: Vec<(Vec<(&str, &str)>, Vec<(&str, &str, Vec<u8>)>, &str)> = vec![
+    type Case<'a> = (Vec<(&'a str, &'a str)>, Vec<(&'a str, &'a str, Vec<u8>)>, &'a str);
+    let cases: Vec<Case> = vec![
         (vec![("category", "lease")], vec![("file", "x.exe", b"MZ\x90\0".to_vec())], "file"),
         (vec![("category", "lease")], vec![], "file"),
         (vec![("category", "tax_return")], vec![("file", "a.pdf", contract.clone())], "category"),
