@@ -12,6 +12,7 @@
 //! may not handle is refused even by id, and searches only ever look at the categories the actor
 //! may handle. Every upload, read, view, download and search is audited, with the patient.
 
+use crate::mail_room::{Links, check_links};
 use crate::patients::Upload;
 use crate::{Actor, App, AppError, AuditNote, Result};
 use chrono::{Datelike, NaiveDate};
@@ -336,20 +337,6 @@ fn version_view(v: &DocumentVersionRow) -> DocumentVersionView {
     }
 }
 
-async fn exists<F>(found: F, field: &str, message: &str, errors: &mut ValidationErrors) -> Result<()>
-where
-    F: std::future::Future<Output = medoffice_store::Result<()>>,
-{
-    match found.await {
-        Ok(()) => Ok(()),
-        Err(StoreError::NotFound(_)) => {
-            errors.add(field, message.to_string());
-            Ok(())
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
 impl App {
     /// The categories the actor may file and read, in the form's order.
     pub fn document_categories(&self, actor: &Actor) -> Vec<&'static Category> {
@@ -500,22 +487,13 @@ impl App {
         }
         let mut tx = self.store.begin().await?;
         let practice = actor.practice_id.as_str();
-        if let Some(id) = &patient_id {
-            let found = async { medoffice_store::patients::get(&mut tx, practice, id).await.map(|_| ()) };
-            exists(found, "patient_id", "there is no such patient", &mut errors).await?;
-        }
-        if let Some(id) = &payer_id {
-            let found = async { medoffice_store::practice::get_payer(&mut tx, practice, id).await.map(|_| ()) };
-            exists(found, "payer_id", "there is no such payer", &mut errors).await?;
-        }
-        if let Some(id) = &vendor_id {
-            let found = async { medoffice_store::payables::get_vendor(&mut tx, practice, id).await.map(|_| ()) };
-            exists(found, "vendor_id", "there is no such vendor", &mut errors).await?;
-        }
-        if let Some(id) = &claim_id {
-            let found = async { medoffice_store::claims::get(&mut tx, practice, id).await.map(|_| ()) };
-            exists(found, "claim_id", "there is no such claim", &mut errors).await?;
-        }
+        let links = Links {
+            patient_id: patient_id.as_deref(),
+            payer_id: payer_id.as_deref(),
+            vendor_id: vendor_id.as_deref(),
+            claim_id: claim_id.as_deref(),
+        };
+        check_links(&mut tx, practice, &links, &mut errors).await?;
         let (Some(category), Some(file), Some(title), Some(date), true) = (category, prepared, title, date, errors.is_empty()) else {
             return Err(errors.into());
         };

@@ -530,6 +530,37 @@ fn clean_file_name(name: &str, fallback: &str) -> String {
     if kept.is_empty() { fallback.to_string() } else { kept }
 }
 
+/// The records a form links to by id (mail items and documents).
+#[derive(Debug, Default)]
+pub(crate) struct Links<'a> {
+    pub patient_id: Option<&'a str>,
+    pub payer_id: Option<&'a str>,
+    pub vendor_id: Option<&'a str>,
+    pub claim_id: Option<&'a str>,
+}
+
+/// Checks that every record a form links to exists in the practice; one that does not is an
+/// error on its field ("there is no such payer").
+pub(crate) async fn check_links(conn: &mut Connection, practice: &str, links: &Links<'_>, errors: &mut ValidationErrors) -> Result<()> {
+    if let Some(id) = links.patient_id {
+        let found = async { medoffice_store::patients::get(&mut *conn, practice, id).await.map(|_| ()) };
+        exists(found, "patient_id", "there is no such patient", errors).await?;
+    }
+    if let Some(id) = links.payer_id {
+        let found = async { medoffice_store::practice::get_payer(&mut *conn, practice, id).await.map(|_| ()) };
+        exists(found, "payer_id", "there is no such payer", errors).await?;
+    }
+    if let Some(id) = links.vendor_id {
+        let found = async { medoffice_store::payables::get_vendor(&mut *conn, practice, id).await.map(|_| ()) };
+        exists(found, "vendor_id", "there is no such vendor", errors).await?;
+    }
+    if let Some(id) = links.claim_id {
+        let found = async { medoffice_store::claims::get(&mut *conn, practice, id).await.map(|_| ()) };
+        exists(found, "claim_id", "there is no such claim", errors).await?;
+    }
+    Ok(())
+}
+
 async fn exists<F>(found: F, field: &str, message: &str, errors: &mut ValidationErrors) -> Result<bool>
 where
     F: std::future::Future<Output = medoffice_store::Result<()>>,
@@ -637,22 +668,13 @@ impl App {
         }
         let mut tx = self.store.begin().await?;
         let practice = actor.practice_id.as_str();
-        if let Some(id) = &patient_id {
-            let found = async { medoffice_store::patients::get(&mut tx, practice, id).await.map(|_| ()) };
-            exists(found, "patient_id", "there is no such patient", &mut errors).await?;
-        }
-        if let Some(id) = &payer_id {
-            let found = async { medoffice_store::practice::get_payer(&mut tx, practice, id).await.map(|_| ()) };
-            exists(found, "payer_id", "there is no such payer", &mut errors).await?;
-        }
-        if let Some(id) = &vendor_id {
-            let found = async { medoffice_store::payables::get_vendor(&mut tx, practice, id).await.map(|_| ()) };
-            exists(found, "vendor_id", "there is no such vendor", &mut errors).await?;
-        }
-        if let Some(id) = &claim_id {
-            let found = async { medoffice_store::claims::get(&mut tx, practice, id).await.map(|_| ()) };
-            exists(found, "claim_id", "there is no such claim", &mut errors).await?;
-        }
+        let links = Links {
+            patient_id: patient_id.as_deref(),
+            payer_id: payer_id.as_deref(),
+            vendor_id: vendor_id.as_deref(),
+            claim_id: claim_id.as_deref(),
+        };
+        check_links(&mut tx, practice, &links, &mut errors).await?;
         if let Some(id) = &route_user {
             let found = async {
                 medoffice_store::users::get(&mut tx, practice, id).await.and_then(|u| match u.disabled_at {

@@ -394,6 +394,18 @@ fn main() -> ExitCode {
 async fn open(db: &DbArgs) -> Result<App, Failure> {
     std::fs::create_dir_all(&db.data_dir)
         .map_err(|e| Failure { code: 1, message: format!("cannot create data dir {}: {e}", db.data_dir.display()) })?;
+    let (store, blobs) = connect(db).await?;
+    blobs.ensure_key().map_err(|e| Failure { code: 1, message: e.to_string() })?;
+    let audit_key = audit_key(db, &store, false).await?;
+    let app = App::new(store, blobs, Config::default()).with_audit_key(audit_key);
+    // A trail written before the audit key existed gets its first sealed record now.
+    app.seal_audit_chains().await?;
+    Ok(app)
+}
+
+/// The database (`--database-url`, default the SQLite file in the data dir) and the blob store
+/// (`<data-dir>/blobs` with the data key from `--key-file`).
+async fn connect(db: &DbArgs) -> Result<(Store, FileBlobStore), Failure> {
     let url = match &db.database_url {
         Some(url) => url.clone(),
         None => format!("sqlite://{}", db.data_dir.join("medoffice.db").display()),
@@ -404,12 +416,7 @@ async fn open(db: &DbArgs) -> Result<App, Failure> {
         Some(key_file) => FileBlobStore::with_key_file(blob_root, key_file),
         None => FileBlobStore::new(blob_root),
     };
-    blobs.ensure_key().map_err(|e| Failure { code: 1, message: e.to_string() })?;
-    let audit_key = audit_key(db, &store, false).await?;
-    let app = App::new(store, blobs, Config::default()).with_audit_key(audit_key);
-    // A trail written before the audit key existed gets its first sealed record now.
-    app.seal_audit_chains().await?;
-    Ok(app)
+    Ok((store, blobs))
 }
 
 /// The audit key from `--audit-key-file` (default `<data-dir>/audit.key`), created on first use.
@@ -427,16 +434,7 @@ async fn audit_key(db: &DbArgs, store: &Store, verifying: bool) -> Result<medoff
 
 /// Opens the database for `audit verify`: with the audit key file as it is, writing nothing.
 async fn open_for_verify(db: &DbArgs) -> Result<App, Failure> {
-    let url = match &db.database_url {
-        Some(url) => url.clone(),
-        None => format!("sqlite://{}", db.data_dir.join("medoffice.db").display()),
-    };
-    let store = Store::connect(&url).await.map_err(|e| Failure { code: 1, message: format!("cannot open the database: {e}") })?;
-    let blob_root = db.data_dir.join("blobs");
-    let blobs = match &db.key_file {
-        Some(key_file) => FileBlobStore::with_key_file(blob_root, key_file),
-        None => FileBlobStore::new(blob_root),
-    };
+    let (store, blobs) = connect(db).await?;
     let audit_key = audit_key(db, &store, true).await?;
     Ok(App::new(store, blobs, Config::default()).with_audit_key(audit_key))
 }
@@ -720,12 +718,8 @@ async fn restore(db: &DbArgs, file: &std::path::Path) -> Result<(), Failure> {
     check_empty_data_dir(&db.data_dir).map_err(backup_failure)?;
     std::fs::create_dir_all(&db.data_dir)
         .map_err(|e| Failure { code: 1, message: format!("cannot create data dir {}: {e}", db.data_dir.display()) })?;
-    let url = match &db.database_url {
-        Some(url) => url.clone(),
-        None => format!("sqlite://{}", db.data_dir.join("medoffice.db").display()),
-    };
-    let store = Store::connect(&url).await.map_err(|e| Failure { code: 1, message: format!("cannot open the database: {e}") })?;
-    let blobs = FileBlobStore::with_key_file(db.data_dir.join("blobs"), &key_file);
+    // The same key file the check above used: `--key-file`, or `blobs.key` in the data dir.
+    let (store, blobs) = connect(db).await?;
     let summary = restore_backup_file(&store, &blobs, file).await.map_err(backup_failure)?;
     store.close().await;
     println!("{}", serde_json::json!({"restored": file.display().to_string(), "summary": summary}));

@@ -228,11 +228,19 @@ struct ShowPage {
     is_image: bool,
     form: FormState,
     max_mb: usize,
+    timezone: chrono_tz::Tz,
 }
 
 impl ShowPage {
     fn size(&self, bytes: &i64) -> String {
         size_label(bytes)
+    }
+
+    /// A stored time (RFC 3339, UTC) in the practice's time: "11/28/2026 4:20 PM".
+    fn when(&self, at: &str) -> String {
+        chrono::DateTime::parse_from_rfc3339(at)
+            .map(|t| t.with_timezone(&self.timezone).format("%m/%d/%Y %-I:%M %p").to_string())
+            .unwrap_or_else(|_| at.to_string())
     }
 }
 
@@ -251,6 +259,7 @@ fn show_page(session: &PageSession, doc: DocumentView, form: FormState, notice: 
         doc,
         form,
         max_mb: MAX_DOCUMENT_BYTES / 1_048_576,
+        timezone: session.actor.timezone,
     }
 }
 

@@ -183,25 +183,45 @@ pub struct CodeForm {
     code: String,
 }
 
-pub async fn mfa_submit(State(state): State<AppState>, request: Request) -> Response {
+/// A posted code of a half-signed-in session, checked as far as the use case: the session cookie,
+/// the form, the session's stage (`stage`; the other stage is sent to its own page) and the CSRF
+/// token.
+struct CodeStep {
+    cookie: String,
+    form: CodeForm,
+    pending: medoffice_app::auth::PendingSession,
+    ip: Option<String>,
+    user_agent: Option<String>,
+}
+
+async fn code_step(state: &AppState, request: Request, stage: SessionStage) -> Result<CodeStep, Response> {
     let (parts, body) = request.into_parts();
     let ip = client_ip(&parts);
     let user_agent = parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string);
     let Some(cookie) = cookie_value(&parts, session_cookie_name(state.settings.secure_cookies)) else {
-        return start_over("Sign in first.");
+        return Err(start_over("Sign in first."));
     };
-    let Ok(Form(form)) = Form::<CodeForm>::from_request(Request::from_parts(parts, body), &state).await else {
-        return start_over("The form was incomplete; sign in again.");
+    let Ok(Form(form)) = Form::<CodeForm>::from_request(Request::from_parts(parts, body), state).await else {
+        return Err(start_over("The form was incomplete; sign in again."));
     };
     let pending = match state.app.pending_session(&cookie, ip.clone()).await {
-        Ok(p) if p.stage == SessionStage::Mfa => p,
-        Ok(_) => return Redirect::to("/login/enrol").into_response(),
-        Err(AppError::Unauthenticated(reason)) => return start_over(&reason),
-        Err(e) => return super::error_page(e),
+        Ok(p) if p.stage == stage => p,
+        Ok(_) if stage == SessionStage::Mfa => return Err(Redirect::to("/login/enrol").into_response()),
+        Ok(_) => return Err(Redirect::to("/login/mfa").into_response()),
+        Err(AppError::Unauthenticated(reason)) => return Err(start_over(&reason)),
+        Err(e) => return Err(super::error_page(e)),
     };
     if !csrf_matches(&pending.csrf_token, &form.csrf) {
-        return start_over("The form expired; sign in again.");
+        return Err(start_over("The form expired; sign in again."));
     }
+    Ok(CodeStep { cookie, form, pending, ip, user_agent })
+}
+
+pub async fn mfa_submit(State(state): State<AppState>, request: Request) -> Response {
+    let CodeStep { cookie, form, pending, ip, user_agent } = match code_step(&state, request, SessionStage::Mfa).await {
+        Ok(step) => step,
+        Err(response) => return response,
+    };
     match state.app.complete_mfa_sign_in(&cookie, &form.code, ip, user_agent).await {
         Ok(session) => with_session_cookie(&state, Redirect::to(&safe_next(&form.next)).into_response(), &session.cookie_value),
         Err(AppError::Validation(errors)) => super::render(&MfaPage {
@@ -283,24 +303,10 @@ async fn enrol_response(state: &AppState, cookie: &str, csrf: String, error: Str
 }
 
 pub async fn enrol_submit(State(state): State<AppState>, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
-    let ip = client_ip(&parts);
-    let user_agent = parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string);
-    let Some(cookie) = cookie_value(&parts, session_cookie_name(state.settings.secure_cookies)) else {
-        return start_over("Sign in first.");
+    let CodeStep { cookie, form, pending, ip, user_agent } = match code_step(&state, request, SessionStage::Enrol).await {
+        Ok(step) => step,
+        Err(response) => return response,
     };
-    let Ok(Form(form)) = Form::<CodeForm>::from_request(Request::from_parts(parts, body), &state).await else {
-        return start_over("The form was incomplete; sign in again.");
-    };
-    let pending = match state.app.pending_session(&cookie, ip.clone()).await {
-        Ok(p) if p.stage == SessionStage::Enrol => p,
-        Ok(_) => return Redirect::to("/login/mfa").into_response(),
-        Err(AppError::Unauthenticated(reason)) => return start_over(&reason),
-        Err(e) => return super::error_page(e),
-    };
-    if !csrf_matches(&pending.csrf_token, &form.csrf) {
-        return start_over("The form expired; sign in again.");
-    }
     match state.app.confirm_forced_mfa_enrolment(&cookie, &form.code, ip, user_agent).await {
         Ok((session, codes)) => {
             let page =
