@@ -67,6 +67,8 @@ ensure_test_database
 ensure_chromium
 # The letters' tests read their PDFs back with pdftotext (poppler-utils).
 command -v pdftotext >/dev/null 2>&1 || { say "Installing poppler-utils (Debian package) for the PDF text checks"; apt_install poppler-utils; }
+# The TLS test makes its certificate with the openssl command.
+command -v openssl >/dev/null 2>&1 || { say "Installing openssl (Debian package) for the TLS test's certificate"; apt_install openssl; }
 # The x12 crate's tests have pyx12 (PyPI) validate every 837P file medoffice writes; it lives in a
 # cached virtual environment (scripts/x12-validate --install is idempotent).
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || apt_install python3 python3-venv
