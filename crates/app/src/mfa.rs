@@ -140,19 +140,7 @@ impl App {
         };
         let Some(method) = used else {
             users::record_login_failure(&mut tx, &Self::code_key(&actor.user_id), &now).await?;
-            self.audit_outcome(
-                &mut tx,
-                &actor,
-                AuditNote {
-                    action: "login.code_failed",
-                    patient_id: None,
-                    record_type: "user",
-                    record_id: Some(&actor.user_id),
-                    detail: String::new(),
-                },
-                "failed",
-            )
-            .await?;
+            self.audit_outcome(&mut tx, &actor, own_account("login.code_failed", &actor, String::new()), "failed").await?;
             tx.commit().await?;
             return Err(
                 ValidationErrors::single("code", "the code is not right (or was already used); try the next one your app shows").into()
@@ -164,12 +152,7 @@ impl App {
         let session = self.open_session(&mut tx, &user, SessionStage::Full, ip, user_agent).await?;
         let left = users::count_unused_recovery_codes(&mut tx, &actor.practice_id, &actor.user_id).await?;
         let detail = if method == "recovery code" { format!("with a recovery code ({left} left)") } else { format!("with an {method}") };
-        self.audit(
-            &mut tx,
-            &actor,
-            AuditNote { action: "login.success", patient_id: None, record_type: "user", record_id: Some(&actor.user_id), detail },
-        )
-        .await?;
+        self.audit(&mut tx, &actor, own_account("login.success", &actor, detail)).await?;
         tx.commit().await?;
         Ok(session)
     }
@@ -255,18 +238,7 @@ impl App {
         self.reauthenticate_committed(actor, password, code).await?;
         let mut tx = self.store.begin().await?;
         let secret = self.put_pending_secret(&mut tx, &actor.practice_id, &actor.user_id).await?;
-        self.audit(
-            &mut tx,
-            actor,
-            AuditNote {
-                action: "mfa.enrolment_started",
-                patient_id: None,
-                record_type: "user",
-                record_id: Some(&actor.user_id),
-                detail: String::new(),
-            },
-        )
-        .await?;
+        self.audit(&mut tx, actor, own_account("mfa.enrolment_started", actor, String::new())).await?;
         tx.commit().await?;
         Ok(enrolment_for(&actor.practice_name, &actor.username, &secret))
     }
@@ -286,18 +258,7 @@ impl App {
         let codes = self.confirm_pending_secret(&mut tx, actor, code).await?;
         let keep = current_cookie.and_then(|c| split_credential(c, "", '.')).map(|(_, s)| sha256_hex(&s));
         self.end_other_sessions(&mut tx, actor, keep.as_deref()).await?;
-        self.audit(
-            &mut tx,
-            actor,
-            AuditNote {
-                action: "mfa.enrolled",
-                patient_id: None,
-                record_type: "user",
-                record_id: Some(&actor.user_id),
-                detail: String::new(),
-            },
-        )
-        .await?;
+        self.audit(&mut tx, actor, own_account("mfa.enrolled", actor, String::new())).await?;
         tx.commit().await?;
         Ok(codes)
     }
@@ -374,30 +335,8 @@ impl App {
         users::end_session(&mut tx, &practice_id, &sha256_hex(&secret), &self.now_text()).await?;
         let user = users::get(&mut tx, &actor.practice_id, &actor.user_id).await?;
         let session = self.open_session(&mut tx, &user, SessionStage::Full, ip, user_agent).await?;
-        self.audit(
-            &mut tx,
-            &actor,
-            AuditNote {
-                action: "mfa.enrolled",
-                patient_id: None,
-                record_type: "user",
-                record_id: Some(&actor.user_id),
-                detail: "at sign-in, as the practice requires".into(),
-            },
-        )
-        .await?;
-        self.audit(
-            &mut tx,
-            &actor,
-            AuditNote {
-                action: "login.success",
-                patient_id: None,
-                record_type: "user",
-                record_id: Some(&actor.user_id),
-                detail: "after enrolling in MFA".into(),
-            },
-        )
-        .await?;
+        self.audit(&mut tx, &actor, own_account("mfa.enrolled", &actor, "at sign-in, as the practice requires".into())).await?;
+        self.audit(&mut tx, &actor, own_account("login.success", &actor, "after enrolling in MFA".into())).await?;
         tx.commit().await?;
         Ok((session, codes))
     }
@@ -412,18 +351,7 @@ impl App {
         }
         let (codes, hashes) = new_recovery_codes(&actor.user_id);
         users::replace_recovery_codes(&mut tx, &actor.practice_id, &actor.user_id, &hashes, &self.now_text()).await?;
-        self.audit(
-            &mut tx,
-            actor,
-            AuditNote {
-                action: "mfa.recovery_codes_renewed",
-                patient_id: None,
-                record_type: "user",
-                record_id: Some(&actor.user_id),
-                detail: String::new(),
-            },
-        )
-        .await?;
+        self.audit(&mut tx, actor, own_account("mfa.recovery_codes_renewed", actor, String::new())).await?;
         tx.commit().await?;
         Ok(codes)
     }
@@ -441,18 +369,7 @@ impl App {
             .into());
         }
         users::delete_mfa(&mut tx, &actor.practice_id, &actor.user_id).await?;
-        self.audit(
-            &mut tx,
-            actor,
-            AuditNote {
-                action: "mfa.disabled",
-                patient_id: None,
-                record_type: "user",
-                record_id: Some(&actor.user_id),
-                detail: String::new(),
-            },
-        )
-        .await?;
+        self.audit(&mut tx, actor, own_account("mfa.disabled", actor, String::new())).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -468,18 +385,7 @@ impl App {
         let mut tx = self.store.begin().await?;
         users::set_password_hash(&mut tx, &actor.practice_id, &actor.user_id, &hash).await?;
         let ended = users::end_sessions_of_user(&mut tx, &actor.practice_id, &actor.user_id, &self.now_text()).await?;
-        self.audit(
-            &mut tx,
-            actor,
-            AuditNote {
-                action: "user.password_changed",
-                patient_id: None,
-                record_type: "user",
-                record_id: Some(&actor.user_id),
-                detail: format!("{ended} session(s) ended"),
-            },
-        )
-        .await?;
+        self.audit(&mut tx, actor, own_account("user.password_changed", actor, format!("{ended} session(s) ended"))).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -658,6 +564,11 @@ impl App {
         tx.commit().await?;
         Ok(ended)
     }
+}
+
+/// An audit record about the acting user's own account (sign-in steps, MFA, recovery codes).
+fn own_account<'a>(action: &'a str, actor: &'a Actor, detail: String) -> AuditNote<'a> {
+    AuditNote { action, patient_id: None, record_type: "user", record_id: Some(&actor.user_id), detail }
 }
 
 #[cfg(test)]
